@@ -1,0 +1,165 @@
+//! Opaque JS handles over Rust-owned values. JS can read them but never mutate what a running
+//! proof reads: the data sits behind `Arc`s and is copied out on every getter.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::backend::Backend;
+use crate::cancel::CancelFlag;
+use crate::types::{Aggregate, AggregateInfo, Merged, SecretKey};
+
+/// An XMSS secret key held in Rust (with its whole Merkle tree).
+#[napi]
+pub struct NativeSecretKey {
+    pub(crate) inner: Arc<SecretKey>,
+}
+
+#[napi]
+impl NativeSecretKey {
+    #[napi(getter)]
+    pub fn backend(&self) -> &'static str {
+        self.inner.backend.as_str()
+    }
+
+    /// The 32-byte public key.
+    #[napi(getter)]
+    pub fn public_key(&self) -> Buffer {
+        self.inner.public_key.0.to_vec().into()
+    }
+
+    #[napi(getter)]
+    pub fn first_slot(&self) -> u32 {
+        self.inner.first_slot
+    }
+
+    #[napi(getter)]
+    pub fn last_slot(&self) -> u32 {
+        self.inner.last_slot
+    }
+
+    /// 40 bytes: the 32-byte seed, then first and last slot (u32 little-endian). Key generation is
+    /// deterministic, so these bytes are the whole secret.
+    #[napi]
+    pub fn to_bytes(&self) -> Buffer {
+        let mut out = self.inner.seed.to_vec();
+        out.extend_from_slice(&self.inner.first_slot.to_le_bytes());
+        out.extend_from_slice(&self.inner.last_slot.to_le_bytes());
+        out.into()
+    }
+}
+
+fn info_signers(info: &AggregateInfo) -> Vec<Buffer> {
+    info.signers.iter().map(|pk| pk.0.to_vec().into()).collect()
+}
+
+/// A type-1 aggregate: one message, one slot, a sorted signer list and a proof.
+#[napi]
+pub struct NativeAggregate {
+    pub(crate) inner: Arc<Aggregate>,
+    pub(crate) backend: Arc<dyn Backend>,
+}
+
+#[napi]
+impl NativeAggregate {
+    #[napi(getter)]
+    pub fn backend(&self) -> &'static str {
+        self.inner.backend.as_str()
+    }
+
+    /// The prover's message: 8 field elements.
+    #[napi(getter)]
+    pub fn message_fields(&self) -> Uint32Array {
+        Uint32Array::new(self.inner.info.message.to_vec())
+    }
+
+    #[napi(getter)]
+    pub fn slot(&self) -> u32 {
+        self.inner.info.slot
+    }
+
+    /// Public keys of all signers, sorted in the prover's order (by field elements).
+    #[napi(getter)]
+    pub fn signers(&self) -> Vec<Buffer> {
+        info_signers(&self.inner.info)
+    }
+
+    #[napi(getter)]
+    pub fn signer_count(&self) -> u32 {
+        self.inner.info.signers.len() as u32
+    }
+
+    /// The proof bytes: for leanMultisig, upstream's `compress()` format (what other clients send).
+    #[napi]
+    pub fn to_bytes(&self) -> Buffer {
+        self.backend.aggregate_to_bytes(&self.inner).into()
+    }
+}
+
+/// One component of a merged aggregate.
+#[napi(object)]
+pub struct ComponentInfo {
+    pub message_fields: Uint32Array,
+    pub slot: u32,
+    pub signers: Vec<Buffer>,
+}
+
+/// A type-2 aggregate: type-1 aggregates of different messages under one proof.
+#[napi]
+pub struct NativeMerged {
+    pub(crate) inner: Arc<Merged>,
+    pub(crate) backend: Arc<dyn Backend>,
+}
+
+#[napi]
+impl NativeMerged {
+    #[napi(getter)]
+    pub fn backend(&self) -> &'static str {
+        self.inner.backend.as_str()
+    }
+
+    #[napi(getter)]
+    pub fn components(&self) -> Vec<ComponentInfo> {
+        self.inner
+            .components
+            .iter()
+            .map(|info| ComponentInfo {
+                message_fields: Uint32Array::new(info.message.to_vec()),
+                slot: info.slot,
+                signers: info_signers(info),
+            })
+            .collect()
+    }
+
+    #[napi]
+    pub fn to_bytes(&self) -> Buffer {
+        self.backend.merged_to_bytes(&self.inner).into()
+    }
+}
+
+/// Cooperative cancellation for work already running: checked between stages, and while the
+/// simulated prover works. A leanMultisig proof itself cannot be interrupted.
+#[napi]
+#[derive(Default)]
+pub struct CancelToken {
+    pub(crate) flag: CancelFlag,
+}
+
+#[napi]
+impl CancelToken {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.flag.cancel();
+    }
+
+    #[napi(getter)]
+    pub fn cancelled(&self) -> bool {
+        self.flag.is_cancelled()
+    }
+}

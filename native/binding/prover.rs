@@ -1,0 +1,439 @@
+//! `NativeProver`: the addon's entry point. Every method checks cheap things and copies its
+//! inputs on the JS thread, then hands Rust-owned data to a `Job` on the libuv pool.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use super::handles::{CancelToken, NativeAggregate, NativeMerged, NativeSecretKey};
+use super::job::{Bytes, Job};
+use crate::backend::{self, simulated::SimulatedConfig, Backend};
+use crate::cancel::CancelFlag;
+use crate::error::{err, ErrorCode, Result as LeanResult};
+use crate::ops::{self, BatchItem, Expected};
+use crate::types::*;
+use crate::{threads, validate};
+
+/// Latency model and fault injection of the simulated backend (ignored by leanMultisig).
+#[napi(object)]
+#[derive(Default)]
+pub struct SimulatedOptions {
+    pub setup_ms: Option<f64>,
+    /// A type-1 proof takes proveBaseMs + perSignerMs x signers + perChildMs x children.
+    pub prove_base_ms: Option<f64>,
+    pub per_signer_ms: Option<f64>,
+    pub per_child_ms: Option<f64>,
+    pub verify_ms: Option<f64>,
+    /// 32-byte messages whose groups panic inside the simulated prover.
+    pub panic_on: Option<Vec<Uint8Array>>,
+    /// 32-byte messages whose groups fail with PROVER_FAILED.
+    pub fail_on: Option<Vec<Uint8Array>>,
+}
+
+/// What a verified aggregate must also match.
+#[napi(object)]
+pub struct ExpectedAggregate {
+    pub message: Option<Uint8Array>,
+    pub slot: Option<u32>,
+    pub signers: Option<Vec<Uint8Array>>,
+}
+
+#[napi(object)]
+pub struct SignatureItem {
+    pub public_key: Uint8Array,
+    pub message: Uint8Array,
+    pub signature: Uint8Array,
+    pub slot: u32,
+}
+
+/// One result of `batchVerify`: `valid`, or the code of the error that stopped verification.
+#[napi(object)]
+pub struct BatchResult {
+    pub valid: bool,
+    pub error: Option<String>,
+}
+
+/// Backends compiled into this addon.
+#[napi]
+pub fn available_backends() -> Vec<&'static str> {
+    backend::available()
+}
+
+/// Stable error codes, for the TypeScript layer's exhaustiveness test.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    crate::error::ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+fn copy_messages(list: Option<Vec<Uint8Array>>) -> LeanResult<Vec<[u8; 32]>> {
+    list.unwrap_or_default().iter().map(|m| message_from_bytes(m)).collect()
+}
+
+fn cancel_flag(token: Option<&CancelToken>) -> CancelFlag {
+    token.map(|t| t.flag.clone()).unwrap_or_default()
+}
+
+#[napi]
+pub struct NativeProver {
+    backend: Arc<dyn Backend>,
+}
+
+impl NativeProver {
+    fn fields(&self, message: &[u8]) -> LeanResult<MessageFields> {
+        Ok(self.backend.message_fields(&message_from_bytes(message)?))
+    }
+
+    fn own(&self, list: &[&NativeAggregate], what: &str) -> LeanResult<Vec<Arc<Aggregate>>> {
+        validate::same_backend(self.backend.kind(), list.iter().map(|a| a.inner.backend), what)?;
+        Ok(list.iter().map(|a| a.inner.clone()).collect())
+    }
+
+    fn expected(&self, e: Option<ExpectedAggregate>) -> LeanResult<Expected> {
+        let Some(e) = e else { return Ok(Expected::default()) };
+        let signers = match e.signers {
+            Some(list) => {
+                let mut keys = list.iter().map(|k| PublicKey::from_bytes(k)).collect::<LeanResult<Vec<_>>>()?;
+                keys.sort();
+                keys.dedup();
+                Some(keys)
+            }
+            None => None,
+        };
+        Ok(Expected { message: e.message.map(|m| self.fields(&m)).transpose()?, slot: e.slot, signers })
+    }
+
+    fn check_size(bytes: &[u8], max_bytes: u32) -> LeanResult<Vec<u8>> {
+        if bytes.len() > max_bytes as usize {
+            return Err(err(ErrorCode::TooLarge, format!("{} bytes, the limit is {max_bytes}", bytes.len())));
+        }
+        Ok(bytes.to_vec())
+    }
+}
+
+/// The result of a failed cheap check, delivered as a rejected promise like any other error.
+fn rejected<T: Send + 'static>(e: crate::error::LeanAggError) -> Job<T> {
+    Job::new(move || Err(e))
+}
+
+macro_rules! job_or_reject {
+    ($checks:expr, $signal:expr, |$v:pat_param| $work:expr) => {
+        match $checks {
+            Ok($v) => Job::spawn(move || $work, $signal),
+            Err(e) => AsyncTask::with_optional_signal(rejected(e), $signal),
+        }
+    };
+}
+
+#[napi]
+impl NativeProver {
+    /// A prover on the named backend: "simulated" or "lean-multisig". Throws BACKEND_UNAVAILABLE
+    /// when this build has no such backend.
+    #[napi(constructor)]
+    pub fn new(backend: String, simulated: Option<SimulatedOptions>) -> Result<Self> {
+        let kind = BackendKind::parse(&backend)?;
+        let s = simulated.unwrap_or_default();
+        let config = SimulatedConfig {
+            setup_ms: s.setup_ms.unwrap_or(0.0),
+            prove_base_ms: s.prove_base_ms.unwrap_or(0.0),
+            per_signer_ms: s.per_signer_ms.unwrap_or(0.0),
+            per_child_ms: s.per_child_ms.unwrap_or(0.0),
+            verify_ms: s.verify_ms.unwrap_or(0.0),
+            panic_on: copy_messages(s.panic_on)?,
+            fail_on: copy_messages(s.fail_on)?,
+        };
+        Ok(Self { backend: backend::create(kind, config)? })
+    }
+
+    #[napi(getter)]
+    pub fn backend(&self) -> &'static str {
+        self.backend.kind().as_str()
+    }
+
+    #[napi(getter)]
+    pub fn is_set_up(&self) -> bool {
+        self.backend.is_set_up()
+    }
+
+    /// Size the prover pool (first call only: 0 = every core) and prepare the backend. Resolves
+    /// with the pool size in force.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn setup(&self, threads: Option<u32>, signal: Option<AbortSignal>) -> AsyncTask<Job<u32>> {
+        let backend = self.backend.clone();
+        Job::spawn(
+            move || {
+                let n = threads::configure(threads.map(|t| t as usize));
+                ops::run("setup", || backend.setup())?;
+                Ok(n as u32)
+            },
+            signal,
+        )
+    }
+
+    /// The prover's 8-field-element message for a 32-byte message.
+    #[napi]
+    pub fn message_fields(&self, message: Uint8Array) -> Result<Uint32Array> {
+        Ok(Uint32Array::new(self.fields(&message)?.to_vec()))
+    }
+
+    #[napi(ts_return_type = "Promise<NativeSecretKey>")]
+    pub fn keygen(
+        &self,
+        seed: Uint8Array,
+        first_slot: u32,
+        last_slot: u32,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<NativeSecretKey>> {
+        let backend = self.backend.clone();
+        let checks = (|| {
+            let seed: [u8; 32] = seed.as_ref().try_into().map_err(|_| err(ErrorCode::InvalidLength, "seed must be 32 bytes"))?;
+            ops::check_key_range(first_slot, last_slot)?;
+            Ok(seed)
+        })();
+        job_or_reject!(checks, signal, |seed| {
+            let key = ops::run("keygen", || backend.keygen(seed, first_slot, last_slot))?;
+            Ok(NativeSecretKey { inner: Arc::new(key) })
+        })
+    }
+
+    /// Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree).
+    #[napi(ts_return_type = "Promise<NativeSecretKey>")]
+    pub fn secret_key_from_bytes(&self, bytes: Uint8Array, signal: Option<AbortSignal>) -> AsyncTask<Job<NativeSecretKey>> {
+        let b = bytes.as_ref();
+        if b.len() != 40 {
+            return AsyncTask::with_optional_signal(
+                rejected(err(ErrorCode::InvalidLength, format!("secret key bytes must be 40 bytes, got {}", b.len()))),
+                signal,
+            );
+        }
+        let seed: [u8; 32] = b[..32].try_into().unwrap();
+        let first = u32::from_le_bytes(b[32..36].try_into().unwrap());
+        let last = u32::from_le_bytes(b[36..].try_into().unwrap());
+        self.keygen(Uint8Array::new(seed.to_vec()), first, last, signal)
+    }
+
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn sign(
+        &self,
+        key: &NativeSecretKey,
+        message: Uint8Array,
+        slot: u32,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<Bytes>> {
+        let backend = self.backend.clone();
+        let key = key.inner.clone();
+        let checks = self.fields(&message).and_then(|m| {
+            validate::same_backend(backend.kind(), [key.backend], "secret key")?;
+            ops::check_sign_slot(&key, slot)?;
+            Ok(m)
+        });
+        job_or_reject!(checks, signal, |m| {
+            let sig = ops::run("sign", || backend.sign(&key, &m, slot))?;
+            Ok(Bytes(sig.0))
+        })
+    }
+
+    fn signature_check(&self, pk: &[u8], message: &[u8], sig: &[u8]) -> LeanResult<(PublicKey, MessageFields, Signature)> {
+        Ok((PublicKey::from_bytes(pk)?, self.fields(message)?, Signature::from_bytes(sig)?))
+    }
+
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn verify_signature(
+        &self,
+        public_key: Uint8Array,
+        message: Uint8Array,
+        signature: Uint8Array,
+        slot: u32,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<bool>> {
+        let backend = self.backend.clone();
+        let checks = self.signature_check(&public_key, &message, &signature);
+        job_or_reject!(checks, signal, |(pk, m, sig)| ops::run("verify", || Ok(backend.verify_signature(&pk, &m, &sig, slot))))
+    }
+
+    /// Synchronous twin of `verifySignature` (XMSS verification takes well under a millisecond).
+    #[napi]
+    pub fn verify_signature_sync(&self, public_key: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: u32) -> Result<bool> {
+        let (pk, m, sig) = self.signature_check(&public_key, &message, &signature)?;
+        Ok(crate::panic_guard::guard("verify", || Ok(self.backend.verify_signature(&pk, &m, &sig, slot)))?)
+    }
+
+    /// Type-1 aggregation of raw signatures and children of the same message and slot.
+    #[napi(ts_return_type = "Promise<NativeAggregate>")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn aggregate(
+        &self,
+        public_keys: Vec<Uint8Array>,
+        signatures: Vec<Uint8Array>,
+        children: Vec<&NativeAggregate>,
+        message: Uint8Array,
+        slot: u32,
+        log_inv_rate: u32,
+        cancel: Option<&CancelToken>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<NativeAggregate>> {
+        let backend = self.backend.clone();
+        let flag = cancel_flag(cancel);
+        let checks = (|| {
+            let message = self.fields(&message)?;
+            let children = self.own(&children, "child")?;
+            let pks: Vec<&[u8]> = public_keys.iter().map(|k| k.as_ref()).collect();
+            let sigs: Vec<&[u8]> = signatures.iter().map(|s| s.as_ref()).collect();
+            validate::group_request(message, slot, &pks, &sigs, children, log_inv_rate)
+        })();
+        let handle_backend = backend.clone();
+        job_or_reject!(checks, signal, |group| {
+            let aggregate = ops::aggregate(backend.as_ref(), &group, &flag)?;
+            Ok(NativeAggregate { inner: Arc::new(aggregate), backend: handle_backend })
+        })
+    }
+
+    /// Verify an aggregate's proof, and that it matches `expected` (message, slot, signer set).
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn verify_aggregate(
+        &self,
+        aggregate: &NativeAggregate,
+        expected: Option<ExpectedAggregate>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<bool>> {
+        let backend = self.backend.clone();
+        let checks = self.own(&[aggregate], "aggregate").and_then(|a| Ok((a, self.expected(expected)?)));
+        job_or_reject!(checks, signal, |(a, expected)| ops::run("verify", || ops::verify_aggregate(
+            backend.as_ref(),
+            &a[0],
+            &expected
+        )))
+    }
+
+    /// Type-2: merge aggregates of different messages into one proof.
+    #[napi(ts_return_type = "Promise<NativeMerged>")]
+    pub fn merge(
+        &self,
+        parts: Vec<&NativeAggregate>,
+        log_inv_rate: u32,
+        cancel: Option<&CancelToken>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<NativeMerged>> {
+        let backend = self.backend.clone();
+        let flag = cancel_flag(cancel);
+        let checks = self.own(&parts, "aggregate").and_then(|p| Ok((validate::merge_parts(&p, log_inv_rate)?, p)));
+        job_or_reject!(checks, signal, |(rate, parts)| {
+            let merged = ops::merge(backend.as_ref(), &parts, rate, &flag)?;
+            Ok(NativeMerged { inner: Arc::new(merged), backend })
+        })
+    }
+
+    /// Recover the type-1 aggregate of component `index` from a merged aggregate.
+    #[napi(ts_return_type = "Promise<NativeAggregate>")]
+    pub fn split(
+        &self,
+        merged: &NativeMerged,
+        index: u32,
+        log_inv_rate: u32,
+        cancel: Option<&CancelToken>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<NativeAggregate>> {
+        let backend = self.backend.clone();
+        let flag = cancel_flag(cancel);
+        let inner = merged.inner.clone();
+        let checks = (|| {
+            validate::same_backend(backend.kind(), [inner.backend], "merged aggregate")?;
+            if index as usize >= inner.components.len() {
+                return Err(err(ErrorCode::InvalidArgument, format!("index {index} of {} components", inner.components.len())));
+            }
+            check_log_inv_rate(log_inv_rate)
+        })();
+        job_or_reject!(checks, signal, |rate| {
+            let a = ops::split(backend.as_ref(), &inner, index as usize, rate, &flag)?;
+            Ok(NativeAggregate { inner: Arc::new(a), backend })
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn verify_merged(&self, merged: &NativeMerged, signal: Option<AbortSignal>) -> AsyncTask<Job<bool>> {
+        let backend = self.backend.clone();
+        let inner = merged.inner.clone();
+        let checks = validate::same_backend(backend.kind(), [inner.backend], "merged aggregate");
+        job_or_reject!(checks, signal, |()| ops::run("verify", || ops::verify_merged(backend.as_ref(), &inner)))
+    }
+
+    /// Parse untrusted aggregate bytes (at most `maxBytes`).
+    #[napi(ts_return_type = "Promise<NativeAggregate>")]
+    pub fn aggregate_from_bytes(&self, bytes: Uint8Array, max_bytes: u32, signal: Option<AbortSignal>) -> AsyncTask<Job<NativeAggregate>> {
+        let backend = self.backend.clone();
+        job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
+            let a = ops::run("decode", || {
+                ops::require_setup(backend.as_ref())?;
+                backend.aggregate_from_bytes(&owned)
+            })?;
+            Ok(NativeAggregate { inner: Arc::new(a), backend })
+        })
+    }
+
+    /// Parse untrusted merged-aggregate bytes (at most `maxBytes`).
+    #[napi(ts_return_type = "Promise<NativeMerged>")]
+    pub fn merged_from_bytes(&self, bytes: Uint8Array, max_bytes: u32, signal: Option<AbortSignal>) -> AsyncTask<Job<NativeMerged>> {
+        let backend = self.backend.clone();
+        job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
+            let m = ops::run("decode", || {
+                ops::require_setup(backend.as_ref())?;
+                backend.merged_from_bytes(&owned)
+            })?;
+            Ok(NativeMerged { inner: Arc::new(m), backend })
+        })
+    }
+
+    /// Verify many signatures and aggregates in one call, spread over the prover pool. Results
+    /// come in order: signatures first, then aggregates.
+    #[napi(ts_return_type = "Promise<BatchResult[]>")]
+    pub fn batch_verify(
+        &self,
+        signatures: Vec<SignatureItem>,
+        aggregates: Vec<&NativeAggregate>,
+        expected: Vec<Option<ExpectedAggregate>>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<Vec<BatchResult>>> {
+        let backend = self.backend.clone();
+        // A malformed item fails alone, as its own result; it does not reject the batch.
+        let mut items: Vec<LeanResult<BatchItem>> = signatures
+            .iter()
+            .map(|s| {
+                let (key, message, signature) = self.signature_check(&s.public_key, &s.message, &s.signature)?;
+                Ok(BatchItem::Signature { key, message, signature, slot: s.slot })
+            })
+            .collect();
+        let mut expected = expected.into_iter();
+        for a in &aggregates {
+            let item = self.own(&[*a], "aggregate").and_then(|own| {
+                let expected = self.expected(expected.next().flatten())?;
+                Ok(BatchItem::Aggregate { aggregate: own[0].clone(), expected })
+            });
+            items.push(item);
+        }
+        Job::spawn(
+            move || {
+                // Verify the well-formed items together, then put every result back in its place.
+                let (ready, mut results): (Vec<_>, Vec<_>) = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| match item {
+                        Ok(item) => (Some((i, item)), None),
+                        Err(e) => (None, Some(Err(e))),
+                    })
+                    .unzip();
+                let (index, batch): (Vec<usize>, Vec<BatchItem>) = ready.into_iter().flatten().unzip();
+                for (i, r) in index.into_iter().zip(ops::batch_verify(backend.as_ref(), &batch)) {
+                    results[i] = Some(r);
+                }
+                Ok(results
+                    .into_iter()
+                    .map(|r| match r.expect("every item has a result") {
+                        Ok(valid) => BatchResult { valid, error: None },
+                        Err(e) => BatchResult { valid: false, error: Some(e.to_string()) },
+                    })
+                    .collect())
+            },
+            signal,
+        )
+    }
+}

@@ -1,0 +1,68 @@
+//! Typed errors. Every failure that reaches JS carries one stable `ErrorCode`; the TypeScript
+//! layer turns the `CODE: detail` message into a `LeanAggError` with `.code`.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($($variant:ident => $text:literal),* $(,)?) => {
+        /// Stable error codes shared with `src/errors.ts`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode { $($variant),* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $text),* }
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidLength => "INVALID_LENGTH",
+    InvalidEncoding => "INVALID_ENCODING",
+    InvalidArgument => "INVALID_ARGUMENT",
+    InvalidSignature => "INVALID_SIGNATURE",
+    InvalidChild => "INVALID_CHILD",
+    InvalidAggregate => "INVALID_AGGREGATE",
+    MessageMismatch => "MESSAGE_MISMATCH",
+    TooManyChildren => "TOO_MANY_CHILDREN",
+    TooManySigners => "TOO_MANY_SIGNERS",
+    DuplicateSigner => "DUPLICATE_SIGNER",
+    EmptyGroup => "EMPTY_GROUP",
+    SlotOutOfRange => "SLOT_OUT_OF_RANGE",
+    TooLarge => "TOO_LARGE",
+    NotSetUp => "NOT_SET_UP",
+    BackendUnavailable => "BACKEND_UNAVAILABLE",
+    BackendMismatch => "BACKEND_MISMATCH",
+    ProverFailed => "PROVER_FAILED",
+    ProverPanic => "PROVER_PANIC",
+    Aborted => "ABORTED",
+}
+
+/// An error with a stable code and a human-readable detail.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {detail}", code.as_str())]
+pub struct LeanAggError {
+    pub code: ErrorCode,
+    pub detail: String,
+}
+
+impl LeanAggError {
+    pub fn new(code: ErrorCode, detail: impl fmt::Display) -> Self {
+        Self { code, detail: detail.to_string() }
+    }
+}
+
+pub type Result<T, E = LeanAggError> = std::result::Result<T, E>;
+
+/// Shorthand: `Err(err(ErrorCode::X, "..."))`.
+pub fn err(code: ErrorCode, detail: impl fmt::Display) -> LeanAggError {
+    LeanAggError::new(code, detail)
+}
+
+impl From<LeanAggError> for napi::Error {
+    fn from(e: LeanAggError) -> Self {
+        napi::Error::new(napi::Status::GenericFailure, e.to_string())
+    }
+}

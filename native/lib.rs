@@ -1,0 +1,18 @@
+//! leanagg: the leanMultisig XMSS aggregation prover for Node.js, off the JS thread.
+//!
+//! Layers, each in its own module: `types` and `message` (values and the 32-byte message
+//! mapping), `validate` (cheap checks on the JS thread), `backend` (the prover seam: simulated,
+//! and leanMultisig in the real-prover build), `ops` (staged work on the prover pool, under the
+//! panic guard), `binding` (napi-rs classes and async tasks).
+#![deny(clippy::all)]
+
+pub mod backend;
+pub mod binding;
+pub mod cancel;
+pub mod error;
+pub mod message;
+pub mod ops;
+pub mod panic_guard;
+pub mod threads;
+pub mod types;
+pub mod validate;

@@ -1,0 +1,34 @@
+//! The prover's thread pool. leanMultisig parallelises with rayon; every backend call runs inside
+//! this pool (`pool().install`) rather than rayon's global pool, so the addon never resizes or
+//! competes with another library's global pool, and its size is chosen once, at setup.
+
+use std::sync::OnceLock;
+
+static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+
+/// Default pool size: every core. Proofs run one at a time by default (see src/prover.ts), so one
+/// proof gets the whole machine while the libuv thread that started it waits.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Size the pool. Only the first call decides; later calls return the size in force.
+pub fn configure(threads: Option<usize>) -> usize {
+    pool_with(threads).current_num_threads()
+}
+
+fn pool_with(threads: Option<usize>) -> &'static rayon::ThreadPool {
+    POOL.get_or_init(|| {
+        let n = threads.filter(|&n| n > 0).unwrap_or_else(default_threads);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("leanagg-prover-{i}"))
+            .build()
+            .expect("failed to start the prover thread pool")
+    })
+}
+
+/// Run `f` on the prover pool (blocking the calling libuv thread until it returns).
+pub fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    pool_with(None).install(f)
+}
