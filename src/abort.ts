@@ -1,0 +1,58 @@
+/** AbortSignal plumbing shared by every async operation. */
+import { abortedError, fromNative } from './errors.js'
+import { native } from './native.js'
+import type { CancelToken } from './native.js'
+
+/**
+ * Start native work unless `signal` is already aborted. On abort the returned promise rejects at
+ * once with ABORTED and the work's cancel token is set: queued work never runs, work between
+ * stages stops, a leanMultisig proof already running finishes in the background and is dropped.
+ * `work` settles when the native side does (for the proving lane), `result` when the caller may go on.
+ */
+export function startAbortable<T>(
+  signal: AbortSignal | undefined,
+  run: (token: CancelToken) => Promise<T>,
+): { result: Promise<T>; work: Promise<unknown> } {
+  if (signal?.aborted) {
+    const result = Promise.reject(abortedError(signal.reason))
+    return { result, work: Promise.resolve() }
+  }
+  const token = new native.CancelToken()
+  let work: Promise<T>
+  try {
+    work = run(token)
+  } catch (e) {
+    work = Promise.reject(e)
+  }
+  const typed = work.catch((e: unknown) => {
+    throw fromNative(e)
+  })
+  const settled = typed.then(
+    () => undefined,
+    () => undefined,
+  )
+  if (!signal) return { result: typed, work: settled }
+  const result = new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      token.cancel()
+      reject(abortedError(signal.reason))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    typed.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+  return { result, work: settled }
+}
+
+/** `startAbortable` for callers that only need the result. */
+export function abortable<T>(signal: AbortSignal | undefined, run: (token: CancelToken) => Promise<T>): Promise<T> {
+  return startAbortable(signal, run).result
+}

@@ -1,0 +1,87 @@
+/** Aggregates: immutable views over proofs held in Rust. */
+import { callSync } from './errors.js'
+import type { NativeAggregate, NativeMerged } from './native.js'
+
+export type BackendName = 'simulated' | 'lean-multisig'
+
+/** A type-1 aggregate: one message, one slot, the sorted set of signers, one proof. */
+export class Aggregate {
+  readonly backend: BackendName
+  readonly slot: number
+  /** The prover's message: 8 field elements (see README, "Messages"). */
+  readonly messageFields: Uint32Array
+  /** Public keys of every signer, sorted in the prover's order. */
+  readonly signers: readonly Uint8Array[]
+  private bytes?: Uint8Array
+
+  /** @internal Aggregates come from a Prover, never from user code. */
+  constructor(readonly handle: NativeAggregate) {
+    this.backend = handle.backend as BackendName
+    this.slot = handle.slot
+    this.messageFields = handle.messageFields
+    this.signers = Object.freeze(handle.signers.map((k) => new Uint8Array(k)))
+  }
+
+  get signerCount(): number {
+    return this.signers.length
+  }
+
+  /** The proof's bytes: for leanMultisig, upstream's compressed format (what other clients send). */
+  toBytes(): Uint8Array {
+    this.bytes ??= callSync(() => new Uint8Array(this.handle.toBytes()))
+    return this.bytes.slice()
+  }
+
+  /** Size of `toBytes()` in bytes. */
+  get proofSize(): number {
+    this.bytes ??= callSync(() => new Uint8Array(this.handle.toBytes()))
+    return this.bytes.length
+  }
+}
+
+export interface MergedComponent {
+  readonly messageFields: Uint32Array
+  readonly slot: number
+  readonly signers: readonly Uint8Array[]
+}
+
+/** A type-2 aggregate: aggregates of different messages under one proof. */
+export class MergedAggregate {
+  readonly backend: BackendName
+  readonly components: readonly MergedComponent[]
+
+  /** @internal */
+  constructor(readonly handle: NativeMerged) {
+    this.backend = handle.backend as BackendName
+    this.components = Object.freeze(
+      handle.components.map((c) =>
+        Object.freeze({ messageFields: c.messageFields, slot: c.slot, signers: Object.freeze(c.signers.map((k) => new Uint8Array(k))) }),
+      ),
+    )
+  }
+
+  toBytes(): Uint8Array {
+    return callSync(() => new Uint8Array(this.handle.toBytes()))
+  }
+}
+
+/** An XMSS secret key. Its Merkle tree lives in Rust; `toBytes()` is the seed and slot range. */
+export class SecretKey {
+  readonly backend: BackendName
+  readonly publicKey: Uint8Array
+  readonly firstSlot: number
+  readonly lastSlot: number
+
+  /** @internal */
+  constructor(readonly handle: import('./native.js').NativeSecretKey) {
+    this.backend = handle.backend as BackendName
+    this.publicKey = new Uint8Array(handle.publicKey)
+    this.firstSlot = handle.firstSlot
+    this.lastSlot = handle.lastSlot
+  }
+
+  /** 40 secret bytes: seed (32), first slot and last slot (u32 little-endian). Keep them secret. */
+  toBytes(): Uint8Array {
+    return new Uint8Array(this.handle.toBytes())
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * leanagg: leanMultisig XMSS signature aggregation for TypeScript clients, off the event loop.
+ */
+export { Aggregate, MergedAggregate, SecretKey, type BackendName, type MergedComponent } from './aggregate.js'
+export { ERROR_CODES, LeanAggError, isLeanAggError, type ErrorCode } from './errors.js'
+export type { Logger } from './logger.js'
+export {
+  Prover,
+  availableBackends,
+  DEFAULT_LOG_INV_RATE,
+  DEFAULT_MAX_AGGREGATE_BYTES,
+  type BatchItem,
+  type BatchResult,
+  type ExpectedAggregate,
+  type FromBytesOptions,
+  type ProverOptions,
+  type VerifyAggregateOptions,
+} from './prover.js'
+export type { SimulatedOptions } from './native.js'
+export type { AggregateOptions, AggregationGroup, OpOptions, SignedBy } from './types.js'

@@ -1,0 +1,259 @@
+/** The prover API: every heavy operation is async, abortable and off the JS thread. */
+import { abortable, startAbortable } from './abort.js'
+import { Aggregate, MergedAggregate, SecretKey, type BackendName } from './aggregate.js'
+import { callSync, closedError, fromNative, LeanAggError } from './errors.js'
+import { Lane } from './lane.js'
+import { u32 } from './validate.js'
+import { debugLogger, type Logger } from './logger.js'
+import { native } from './native.js'
+import type { NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
+import type { ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
+import type { AggregateOptions, AggregationGroup, OpOptions } from './types.js'
+
+export const DEFAULT_LOG_INV_RATE = 2
+/** Default cap on untrusted aggregate bytes (leanMultisig proofs are about 140-260 KB). */
+export const DEFAULT_MAX_AGGREGATE_BYTES = 1 << 20
+
+export interface ProverOptions {
+  /** Which prover: the real 'lean-multisig' (needs the real-prover build) or 'simulated'. */
+  backend: BackendName
+  /** Latency model and fault injection for the simulated backend. */
+  simulated?: SimulatedOptions
+  /**
+   * Proofs in native code at once (default 1). Each proof already uses the whole prover pool and
+   * several GB of memory; more lanes only help on machines with many cores and much memory.
+   */
+  maxConcurrentProofs?: number
+  /** Prover pool size, fixed by the first `setup()` in the process (default: every core). */
+  threads?: number
+  logger?: Logger
+}
+
+export interface ExpectedAggregate {
+  /** 32-byte message the aggregate must be for. */
+  message?: Uint8Array
+  slot?: number
+  /** The exact signer set (any order). */
+  signers?: readonly Uint8Array[]
+}
+
+export interface VerifyAggregateOptions extends OpOptions {
+  expected?: ExpectedAggregate
+}
+
+export interface FromBytesOptions extends OpOptions {
+  /** Refuse larger input with TOO_LARGE before parsing (default 1 MiB). */
+  maxBytes?: number
+}
+
+export type BatchItem =
+  | { kind: 'signature'; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array; slot: number }
+  | { kind: 'aggregate'; aggregate: Aggregate; expected?: ExpectedAggregate }
+
+/** One result per item: valid or not, or the typed error that kept it from being checked. */
+export type BatchResult = { valid: boolean; error?: LeanAggError }
+
+/** Backends compiled into the loaded addon. */
+export function availableBackends(): BackendName[] {
+  return native.availableBackends() as BackendName[]
+}
+
+function toNativeExpected(e: ExpectedAggregate | undefined): NativeExpected | undefined {
+  return e ? { message: e.message, slot: e.slot === undefined ? undefined : u32('expected.slot', e.slot), signers: e.signers ? [...e.signers] : undefined } : undefined
+}
+
+export class Prover {
+  readonly backend: BackendName
+  readonly logger: Logger
+  private readonly handle: NativeProver
+  private readonly lane: Lane
+  private readonly threads: number
+  private setupPromise?: Promise<void>
+  private closed = false
+
+  /** Throws BACKEND_UNAVAILABLE when the loaded addon was built without the chosen backend. */
+  constructor(options: ProverOptions) {
+    this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated))
+    this.backend = options.backend
+    this.logger = options.logger ?? debugLogger
+    this.lane = new Lane(options.maxConcurrentProofs ?? 1)
+    this.threads = options.threads ?? 0
+  }
+
+  get isSetUp(): boolean {
+    return this.handle.isSetUp
+  }
+
+  /** Proofs running in native code and waiting for the lane. */
+  get load(): { running: number; queued: number } {
+    return { running: this.lane.busy, queued: this.lane.queued }
+  }
+
+  /**
+   * Prepare the prover (leanMultisig compiles its aggregation program: seconds). Idempotent and
+   * safe to call concurrently: later calls await the first. A failed setup can be retried.
+   */
+  setup(options: OpOptions = {}): Promise<void> {
+    this.assertOpen()
+    if (!this.setupPromise) {
+      const started = Date.now()
+      this.setupPromise = abortable(undefined, () => this.handle.setup(this.threads)).then(
+        (threads) => this.logger.debug('prover set up', { backend: this.backend, threads, ms: Date.now() - started }),
+        (e: unknown) => {
+          this.setupPromise = undefined
+          throw e
+        },
+      )
+    }
+    const shared = this.setupPromise
+    // Aborting one caller's wait does not cancel the shared setup others await.
+    return options.signal ? abortable(options.signal, () => shared) : shared
+  }
+
+  /** The prover's 8-field-element message for a 32-byte message (see README, "Messages"). */
+  messageFields(message: Uint8Array): Uint32Array {
+    return callSync(() => this.handle.messageFields(message))
+  }
+
+  /** Generate an XMSS key for slots `firstSlot..=lastSlot` from a 32-byte seed (deterministic). */
+  generateKey(seed: Uint8Array, firstSlot: number, lastSlot: number, options: OpOptions = {}): Promise<SecretKey> {
+    return this.op(options, () => this.handle.keygen(seed, u32('firstSlot', firstSlot), u32('lastSlot', lastSlot), options.signal)).then((k) => new SecretKey(k))
+  }
+
+  secretKeyFromBytes(bytes: Uint8Array, options: OpOptions = {}): Promise<SecretKey> {
+    return this.op(options, () => this.handle.secretKeyFromBytes(bytes, options.signal)).then((k) => new SecretKey(k))
+  }
+
+  /** Sign a 32-byte message at `slot` (each slot once: XMSS is stateful). Resolves with 1208 bytes. */
+  sign(key: SecretKey, message: Uint8Array, slot: number, options: OpOptions = {}): Promise<Uint8Array> {
+    return this.op(options, () => this.handle.sign(key.handle, message, u32('slot', slot), options.signal)).then((b) => new Uint8Array(b))
+  }
+
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, options: OpOptions = {}): Promise<boolean> {
+    return this.op(options, () => this.handle.verifySignature(publicKey, message, signature, u32('slot', slot), options.signal))
+  }
+
+  /** Synchronous twin of `verify` (well under a millisecond). */
+  verifySync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number): boolean {
+    this.assertOpen()
+    return callSync(() => this.handle.verifySignatureSync(publicKey, message, signature, u32('slot', slot)))
+  }
+
+  /**
+   * Aggregate one group (type-1). Cheap checks first, then raw signatures are verified, then
+   * children, then the proof runs on the proving lane.
+   */
+  aggregate(group: AggregationGroup, options: AggregateOptions = {}): Promise<Aggregate> {
+    return this.proof(options, (token) =>
+      this.handle.aggregate(
+        group.signatures.map((s) => s.publicKey),
+        group.signatures.map((s) => s.signature),
+        (group.children ?? []).map((c) => c.handle),
+        group.message,
+        u32('slot', group.slot),
+        u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
+        token,
+        options.signal,
+      ),
+    ).then((a) => new Aggregate(a))
+  }
+
+  /** Verify an aggregate, and optionally that it is for the expected message, slot and signers. */
+  verifyAggregate(aggregate: Aggregate, options: VerifyAggregateOptions = {}): Promise<boolean> {
+    return this.op(options, () => this.handle.verifyAggregate(aggregate.handle, toNativeExpected(options.expected), options.signal))
+  }
+
+  /** Merge aggregates of different messages into one type-2 proof (at most 16). */
+  merge(aggregates: readonly Aggregate[], options: AggregateOptions = {}): Promise<MergedAggregate> {
+    return this.proof(options, (token) =>
+      this.handle.merge(
+        aggregates.map((a) => a.handle),
+        u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
+        token,
+        options.signal,
+      ),
+    ).then((m) => new MergedAggregate(m))
+  }
+
+  /** Recover component `index` of a merged aggregate as a type-1 aggregate. */
+  split(merged: MergedAggregate, index: number, options: AggregateOptions = {}): Promise<Aggregate> {
+    return this.proof(options, (token) =>
+      this.handle.split(merged.handle, u32('index', index), u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE), token, options.signal),
+    ).then((a) => new Aggregate(a))
+  }
+
+  verifyMerged(merged: MergedAggregate, options: OpOptions = {}): Promise<boolean> {
+    return this.op(options, () => this.handle.verifyMerged(merged.handle, options.signal))
+  }
+
+  /** Parse untrusted aggregate bytes. Needs `setup()`. */
+  aggregateFromBytes(bytes: Uint8Array, options: FromBytesOptions = {}): Promise<Aggregate> {
+    const max = options.maxBytes ?? DEFAULT_MAX_AGGREGATE_BYTES
+    return this.op(options, () => this.handle.aggregateFromBytes(bytes, u32('maxBytes', max), options.signal)).then((a) => new Aggregate(a))
+  }
+
+  /** Parse untrusted merged-aggregate bytes. Needs `setup()`. */
+  mergedFromBytes(bytes: Uint8Array, options: FromBytesOptions = {}): Promise<MergedAggregate> {
+    const max = options.maxBytes ?? DEFAULT_MAX_AGGREGATE_BYTES
+    return this.op(options, () => this.handle.mergedFromBytes(bytes, u32('maxBytes', max), options.signal)).then((m) => new MergedAggregate(m))
+  }
+
+  /**
+   * Verify many signatures and aggregates in one native call, spread over the prover pool.
+   * A malformed item gets its own error result; it does not fail the batch.
+   */
+  batchVerify(items: readonly BatchItem[], options: OpOptions = {}): Promise<BatchResult[]> {
+    // The addon takes signatures and aggregates as two lists; `order` maps results back.
+    const order: number[] = []
+    const run = () => {
+      const sigs: SignatureItem[] = []
+      const aggs: NativeAggregate[] = []
+      const expected: (NativeExpected | null)[] = []
+      const aggOrder: number[] = []
+      for (const [i, item] of items.entries()) {
+        if (item.kind === 'signature') {
+          order.push(i)
+          sigs.push({ publicKey: item.publicKey, message: item.message, signature: item.signature, slot: u32('slot', item.slot) })
+        } else {
+          aggOrder.push(i)
+          aggs.push(item.aggregate.handle)
+          expected.push(toNativeExpected(item.expected) ?? null)
+        }
+      }
+      order.push(...aggOrder)
+      return this.handle.batchVerify(sigs, aggs, expected, options.signal)
+    }
+    return this.op(options, run).then((raw) => {
+      const out: BatchResult[] = new Array(items.length)
+      raw.forEach((r, k) => {
+        out[order[k]!] = r.error == null ? { valid: r.valid } : { valid: false, error: fromNative(new Error(r.error)) }
+      })
+      return out
+    })
+  }
+
+  /** Refuse new work from now on; operations already started settle normally. */
+  close(): void {
+    this.closed = true
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError()
+  }
+
+  /** A non-proving operation: abortable, typed errors, never throws synchronously. */
+  private op<T>(options: OpOptions, run: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError())
+    return abortable(options.signal, run)
+  }
+
+  /** A proving operation: as `op`, through the proving lane, with a cooperative cancel token. */
+  private proof<T>(options: OpOptions, run: (token: import('./native.js').CancelToken) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(closedError())
+    return this.lane.run(options.signal, () => startAbortable(options.signal, run))
+  }
+}

@@ -1,0 +1,60 @@
+/** Shared test fixtures: the backend under test comes from LEANAGG_BACKEND (default simulated). */
+import { expect } from 'vitest'
+import { Prover, type BackendName, type ProverOptions, type SecretKey, type SignedBy, LeanAggError } from '../src/index.js'
+
+export const BACKEND: BackendName = (process.env.LEANAGG_BACKEND as BackendName | undefined) ?? 'simulated'
+export const REAL = BACKEND === 'lean-multisig'
+
+export function makeProver(options: Partial<ProverOptions> = {}): Prover {
+  return new Prover({ backend: BACKEND, ...options })
+}
+
+export function bytes(length: number, fill: number): Uint8Array {
+  return new Uint8Array(length).fill(fill)
+}
+
+export function message(n: number): Uint8Array {
+  const m = new Uint8Array(32)
+  new DataView(m.buffer).setUint32(0, n, true)
+  m[31] = 0xa5
+  return m
+}
+
+/** `count` keys for slots first..last, seeds derived from `base`. */
+export async function keys(prover: Prover, count: number, base = 0, first = 0, last = 15): Promise<SecretKey[]> {
+  const out = []
+  for (let i = 0; i < count; i++) out.push(await prover.generateKey(bytes(32, base + i + 1), first, last))
+  return out
+}
+
+export async function signAll(prover: Prover, signers: SecretKey[], msg: Uint8Array, slot: number): Promise<SignedBy[]> {
+  return Promise.all(signers.map(async (k) => ({ publicKey: k.publicKey, signature: await prover.sign(k, msg, slot) })))
+}
+
+/** Assert that `p` rejects with a LeanAggError of `code`. */
+export async function rejectsWith(p: Promise<unknown>, code: string): Promise<LeanAggError> {
+  const e = await p.then(
+    () => {
+      throw new Error(`expected rejection with ${code}, but it resolved`)
+    },
+    (err: unknown) => err,
+  )
+  expect(e).toBeInstanceOf(LeanAggError)
+  expect((e as LeanAggError).code).toBe(code)
+  return e as LeanAggError
+}
+
+export function throwsWith(fn: () => unknown, code: string): LeanAggError {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(LeanAggError)
+    expect((e as LeanAggError).code).toBe(code)
+    return e as LeanAggError
+  }
+  throw new Error(`expected a throw with ${code}`)
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex')
+}
