@@ -1,0 +1,47 @@
+/** Types shared by the session modules: the narrow prover interface, clock, logger, outcomes. */
+import type { Aggregate } from '../aggregate.js'
+import type { LeanAggError } from '../errors.js'
+import type { AggregateOptions, AggregationGroup } from '../types.js'
+
+export type ErrorCode = LeanAggError['code']
+
+/**
+ * All the engine needs from a prover. `Prover` implements it; tests use an in-JS fake.
+ * An aborted signal must reject at once with an `ABORTED` error.
+ */
+export interface GroupProver {
+  aggregate(group: AggregationGroup, options?: AggregateOptions): Promise<Aggregate>
+  verifyAggregate(aggregate: Aggregate, options?: { signal?: AbortSignal }): Promise<boolean>
+  /**
+   * Optional: resolves when no native proof is running, abandoned ones included. Without it,
+   * `close()` can only estimate whether an abandoned proof is still running.
+   */
+  idle?(): Promise<void>
+}
+
+export type { Logger } from '../logger.js'
+
+export interface Clock {
+  now(): number
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/** Why a group was not proved. */
+export type SkipReason =
+  | 'trivial' // 1 signature and no child, or a lone child: nothing to gain
+  | 'duplicate' // same (message, slot, signer set) as an earlier group
+  | 'merged' // same (message, slot) as an earlier group: its signers were merged into it
+  | 'invalid' // failed the cheap checks; see `code`
+  | 'deadline' // the deadline passed before it could start
+  | 'budget' // its estimated cost did not fit in the time left
+  | 'cancelled' // the session was cancelled before it started
+  | 'superseded' // a newer session replaced this one (busy policy 'cancel-previous')
+  | 'closed' // the engine closed
+  | 'busy' // the session was refused (busy policy 'skip', or the queue was full)
+
+/** Why work that had started was abandoned. */
+export type AbandonReason = 'cancelled' | 'superseded' | 'closed'
+
+export type BusyPolicy = 'skip' | 'cancel-previous' | 'queue'
+export type LatePolicy = 'deliver' | 'drop'

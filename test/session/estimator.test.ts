@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_COST_PRIOR, OnlineCostEstimator } from '../../src/session/estimator.js'
+
+describe('OnlineCostEstimator', () => {
+  it('starts from the prior', () => {
+    const e = new OnlineCostEstimator({ prior: { baseMs: 100, perSignerMs: 2, perChildMs: 50 } })
+    expect(e.estimate(10, 2)).toBe(100 + 20 + 100)
+    expect(e.snapshot()).toMatchObject({ baseMs: 100, perSignerMs: 2, perChildMs: 50, samples: 0 })
+    expect(new OnlineCostEstimator().snapshot()).toMatchObject(DEFAULT_COST_PRIOR)
+  })
+
+  it('fits base, per-signer and per-child costs from measured proofs', () => {
+    const e = new OnlineCostEstimator()
+    const truth = (s: number, c: number) => 120 + 6.5 * s + 80 * c
+    let seed = 1
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    for (let i = 0; i < 200; i++) {
+      const s = 1 + Math.floor(rand() * 300)
+      const c = Math.floor(rand() * 5)
+      e.observe({ signers: s, children: c, ms: truth(s, c) + (rand() - 0.5) * 10 })
+    }
+    const fit = e.snapshot()
+    expect(fit.samples).toBe(200)
+    expect(fit.baseMs).toBeCloseTo(120, -1)
+    expect(fit.perSignerMs).toBeCloseTo(6.5, 1)
+    expect(fit.perChildMs).toBeCloseTo(80, -1)
+    expect(Math.abs(e.estimate(200, 2) - truth(200, 2))).toBeLessThan(15)
+    expect(fit.residualStdMs).toBeLessThan(10)
+  })
+
+  it('follows a change in load (forgetting)', () => {
+    const e = new OnlineCostEstimator()
+    for (let i = 0; i < 100; i++) e.observe({ signers: 50 + (i % 50), children: i % 3, ms: 100 + 2 * (50 + (i % 50)) + 30 * (i % 3) })
+    for (let i = 0; i < 200; i++) e.observe({ signers: 50 + (i % 50), children: i % 3, ms: 2 * (100 + 2 * (50 + (i % 50)) + 30 * (i % 3)) })
+    expect(e.estimate(80, 1)).toBeCloseTo(2 * (100 + 160 + 30), -1)
+  })
+
+  it('keeps an unexcited coefficient near its prior and never predicts below zero', () => {
+    const e = new OnlineCostEstimator({ prior: { perChildMs: 200 } })
+    for (let i = 0; i < 3000; i++) e.observe({ signers: 10 + (i % 90), children: 0, ms: 50 + 3 * (10 + (i % 90)) })
+    expect(e.snapshot().perChildMs).toBeCloseTo(200, 0)
+    expect(Number.isFinite(e.estimate(10, 16))).toBe(true)
+    const neg = new OnlineCostEstimator({ prior: { baseMs: 0, perSignerMs: 0, perChildMs: 0 } })
+    neg.observe({ signers: 100, children: 0, ms: 0 })
+    expect(neg.estimate(0, 0)).toBeGreaterThanOrEqual(0)
+  })
+
+  it('ignores unusable samples and rejects a bad prior', () => {
+    const e = new OnlineCostEstimator()
+    e.observe({ signers: 1, children: 0, ms: Number.NaN })
+    e.observe({ signers: -1, children: 0, ms: 5 })
+    expect(e.snapshot().samples).toBe(0)
+    expect(() => new OnlineCostEstimator({ prior: { baseMs: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => new OnlineCostEstimator({ forgetting: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})

@@ -1,0 +1,254 @@
+/**
+ * Test doubles: a manual clock and an in-JS GroupProver that behaves like the real one where the
+ * engine can tell: one proving lane, an aborted call rejects at once with ABORTED, and an
+ * abandoned proof keeps the lane busy until its (simulated) native work ends.
+ */
+import type { Aggregate } from '../../src/aggregate.js'
+import { LeanAggError, abortedError } from '../../src/errors.js'
+import type { Clock, GroupProver } from '../../src/session/types.js'
+import type { AggregateOptions, AggregationGroup, SignedBy } from '../../src/types.js'
+
+export class ManualClock implements Clock {
+  #now: number
+  #seq = 0
+  readonly #timers = new Map<number, { at: number; fn: () => void; seq: number }>()
+
+  constructor(start = 1_700_000_000_000) {
+    this.#now = start
+  }
+
+  now(): number {
+    return this.#now
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.#seq
+    this.#timers.set(id, { at: this.#now + Math.max(0, ms), fn, seq: id })
+    return id
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number)
+  }
+
+  get pendingTimers(): number {
+    return this.#timers.size
+  }
+
+  /** Move time forward, firing due timers in order and letting promise chains run after each. */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms
+    await flush()
+    for (;;) {
+      let next: [number, { at: number; fn: () => void; seq: number }] | undefined
+      for (const entry of this.#timers) {
+        if (entry[1].at > target) continue
+        if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) next = entry
+      }
+      if (!next) break
+      this.#timers.delete(next[0])
+      this.#now = Math.max(this.#now, next[1].at)
+      next[1].fn()
+      await flush()
+    }
+    this.#now = target
+    await flush()
+  }
+}
+
+/** Let every pending promise chain run (they never wait on anything but the manual clock). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+export interface FakeCall {
+  key: string
+  group: AggregationGroup
+  queuedAt: number
+  startedAt?: number
+  endedAt?: number
+  aborted: boolean
+  outcome?: 'resolved' | 'rejected' | 'dropped'
+}
+
+export interface FakeProverOptions {
+  /** Native proving time for a group; default 100 ms. */
+  latency?: (group: AggregationGroup) => number
+  /** Fail a group: an error to reject with after its latency, or 'panic' for PROVER_PANIC. */
+  fail?: (group: AggregationGroup) => LeanAggError | Error | 'panic' | undefined
+  /** Result of verifyAggregate; default true. */
+  verify?: (aggregate: Aggregate) => boolean
+  /** Misbehave: ignore the abort signal and resolve after the latency anyway. */
+  ignoreAbort?: boolean
+  /** Misbehave: throw synchronously from aggregate() for this group. */
+  throwSync?: (group: AggregationGroup) => boolean
+}
+
+export function keyOf(group: AggregationGroup): string {
+  return `${Buffer.from(group.message).toString('hex')}:${group.slot}`
+}
+
+export class FakeProver implements GroupProver {
+  readonly calls: FakeCall[] = []
+  readonly verifyCalls: Aggregate[] = []
+  readonly #clock: ManualClock
+  readonly #opts: FakeProverOptions
+  readonly #queue: (() => void)[] = []
+  #running = false
+  #idleWaiters: (() => void)[] = []
+
+  constructor(clock: ManualClock, opts: FakeProverOptions = {}) {
+    this.#clock = clock
+    this.#opts = opts
+  }
+
+  /** A native proof is running (possibly abandoned by its caller). */
+  get busy(): boolean {
+    return this.#running
+  }
+
+  aggregate(group: AggregationGroup, options: AggregateOptions = {}): Promise<Aggregate> {
+    const { signal } = options
+    if (this.#opts.throwSync?.(group)) throw new TypeError('synchronous prover bug')
+    if (signal?.aborted && !this.#opts.ignoreAbort) return Promise.reject(abortedError(signal.reason))
+    const call: FakeCall = { key: keyOf(group), group, queuedAt: this.#clock.now(), aborted: false }
+    this.calls.push(call)
+    return new Promise<Aggregate>((resolve, reject) => {
+      let settled = false
+      const settle = (fn: () => void) => {
+        if (!settled) {
+          settled = true
+          fn()
+        }
+      }
+      const start = () => {
+        call.startedAt = this.#clock.now()
+        this.#running = true
+        this.#clock.setTimeout(() => {
+          call.endedAt = this.#clock.now()
+          this.#running = false
+          if (call.aborted && !this.#opts.ignoreAbort) call.outcome = 'dropped'
+          else {
+            const failure = this.#opts.fail?.(group)
+            if (failure === 'panic') {
+              call.outcome = 'rejected'
+              settle(() => reject(new LeanAggError('PROVER_PANIC', 'prover panicked: index out of bounds')))
+            } else if (failure) {
+              call.outcome = 'rejected'
+              settle(() => reject(failure))
+            } else {
+              call.outcome = 'resolved'
+              settle(() => resolve(fakeAggregate(group)))
+            }
+          }
+          this.#next()
+        }, this.#opts.latency?.(group) ?? 100)
+      }
+      signal?.addEventListener(
+        'abort',
+        () => {
+          call.aborted = true
+          if (this.#opts.ignoreAbort) return
+          const i = this.#queue.indexOf(start)
+          if (i >= 0) this.#queue.splice(i, 1) // never starts
+          settle(() => reject(abortedError(signal.reason)))
+        },
+        { once: true },
+      )
+      if (this.#running) this.#queue.push(start)
+      else start()
+    })
+  }
+
+  async verifyAggregate(aggregate: Aggregate, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    if (options.signal?.aborted) throw abortedError(options.signal.reason)
+    this.verifyCalls.push(aggregate)
+    return this.#opts.verify?.(aggregate) ?? true
+  }
+
+  idle(): Promise<void> {
+    if (!this.#running && this.#queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  #next(): void {
+    const start = this.#queue.shift()
+    if (start) start()
+    else {
+      for (const w of this.#idleWaiters.splice(0)) w()
+    }
+  }
+}
+
+/** A stand-in Aggregate: enough for the engine (slot, signers, proofSize, toBytes). */
+export function fakeAggregate(group: AggregationGroup): Aggregate {
+  const signers = new Map<string, Uint8Array>()
+  for (const s of group.signatures) signers.set(Buffer.from(s.publicKey).toString('hex'), s.publicKey)
+  for (const c of group.children ?? []) for (const s of c.signers) signers.set(Buffer.from(s).toString('hex'), s)
+  const sorted = [...signers.keys()].sort().map((k) => signers.get(k)!)
+  const bytes = encodeFake(group.message, group.slot, sorted)
+  return {
+    backend: 'simulated',
+    slot: group.slot,
+    messageFields: new Uint32Array(8),
+    signers: sorted,
+    toBytes: () => bytes.slice(),
+    proofSize: bytes.length,
+  } as unknown as Aggregate
+}
+
+/** Fake proof bytes: message(32) | slot u32 LE | signers(32 each). */
+function encodeFake(message: Uint8Array, slot: number, signers: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(36 + 32 * signers.length)
+  out.set(message, 0)
+  new DataView(out.buffer).setUint32(32, slot, true)
+  signers.forEach((s, i) => out.set(s, 36 + 32 * i))
+  return out
+}
+
+export function decodeFakeAggregate(bytes: Uint8Array): Aggregate {
+  if (bytes.length < 36 || (bytes.length - 36) % 32 !== 0) throw new Error('bad fake aggregate')
+  const message = bytes.slice(0, 32)
+  const slot = new DataView(bytes.buffer, bytes.byteOffset).getUint32(32, true)
+  const signers: Uint8Array[] = []
+  for (let o = 36; o < bytes.length; o += 32) signers.push(bytes.slice(o, o + 32))
+  return fakeAggregate({ message, slot, signatures: signers.map((publicKey) => ({ publicKey, signature: sig(0) })) })
+}
+
+// ---- input builders ---------------------------------------------------------------------------
+
+export function message(n: number): Uint8Array {
+  const m = new Uint8Array(32)
+  new DataView(m.buffer).setUint32(0, n, true)
+  return m
+}
+
+/** Public key `n`: canonical field elements (small values). */
+export function pk(n: number): Uint8Array {
+  const k = new Uint8Array(32)
+  new DataView(k.buffer).setUint32(0, n, true)
+  new DataView(k.buffer).setUint32(4, 1, true)
+  return k
+}
+
+export function sig(n: number): Uint8Array {
+  const s = new Uint8Array(1208)
+  new DataView(s.buffer).setUint32(0, n, true)
+  return s
+}
+
+export function signed(n: number): SignedBy {
+  return { publicKey: pk(n), signature: sig(n) }
+}
+
+/** A group of `signers` raw signatures (keys first..first+signers-1) for message `m` at `slot`. */
+export function group(m: number, slot: number, signers: number, first = 0, children: Aggregate[] = []): AggregationGroup {
+  return {
+    message: message(m),
+    slot,
+    signatures: Array.from({ length: signers }, (_, i) => signed(first + i)),
+    children,
+  }
+}
+
+export const silentLogger = { debug() {}, warn() {} }
