@@ -17,4 +17,6 @@ export {
   type VerifyAggregateOptions,
 } from './prover.js'
 export type { SimulatedOptions } from './native.js'
+export * from './session/index.js'
+export * from './ssz.js'
 export type { AggregateOptions, AggregationGroup, OpOptions, SignedBy } from './types.js'

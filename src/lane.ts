@@ -7,6 +7,7 @@ import { abortedError } from './errors.js'
 
 interface Waiter {
   start: () => void
+  reject: (e: unknown) => void
   signal?: AbortSignal
   onAbort?: () => void
 }
@@ -14,6 +15,7 @@ interface Waiter {
 export class Lane {
   private running = 0
   private readonly queue: Waiter[] = []
+  private readonly idleWaiters: (() => void)[] = []
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('the lane limit must be a positive integer')
@@ -36,6 +38,7 @@ export class Lane {
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
         signal,
+        reject,
         start: () => {
           if (waiter.onAbort) signal?.removeEventListener('abort', waiter.onAbort)
           this.running++
@@ -63,7 +66,22 @@ export class Lane {
     })
   }
 
+  /** Resolves when no native work is running (abandoned work included). */
+  idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** Reject every queued caller with `error`; running work goes on. */
+  rejectQueued(error: Error): void {
+    for (const waiter of this.queue.splice(0)) {
+      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort)
+      waiter.reject(error)
+    }
+  }
+
   private next(): void {
+    if (this.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
     while (this.running < this.limit && this.queue.length > 0) this.queue.shift()!.start()
   }
 }

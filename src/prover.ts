@@ -8,6 +8,10 @@ import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
 import type { NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
 import type { ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
+import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
+import type { AggregationSession, SessionOptions } from './session/session.js'
+import type { GroupInput, Snapshot } from './session/snapshot.js'
+import type { GroupProver } from './session/types.js'
 import type { AggregateOptions, AggregationGroup, OpOptions } from './types.js'
 
 export const DEFAULT_LOG_INV_RATE = 2
@@ -27,6 +31,8 @@ export interface ProverOptions {
   /** Prover pool size, fixed by the first `setup()` in the process (default: every core). */
   threads?: number
   logger?: Logger
+  /** Options of the session engine behind `startSession` (busy policy, cost prior, metrics...). */
+  sessions?: Omit<EngineOptions, 'prover'>
 }
 
 export interface ExpectedAggregate {
@@ -62,13 +68,15 @@ function toNativeExpected(e: ExpectedAggregate | undefined): NativeExpected | un
   return e ? { message: e.message, slot: e.slot === undefined ? undefined : u32('expected.slot', e.slot), signers: e.signers ? [...e.signers] : undefined } : undefined
 }
 
-export class Prover {
+export class Prover implements GroupProver {
   readonly backend: BackendName
   readonly logger: Logger
   private readonly handle: NativeProver
   private readonly lane: Lane
   private readonly threads: number
+  private readonly sessionOptions: Omit<EngineOptions, 'prover'>
   private setupPromise?: Promise<void>
+  private sessionEngine?: AggregationEngine
   private closed = false
 
   /** Throws BACKEND_UNAVAILABLE when the loaded addon was built without the chosen backend. */
@@ -78,6 +86,21 @@ export class Prover {
     this.logger = options.logger ?? debugLogger
     this.lane = new Lane(options.maxConcurrentProofs ?? 1)
     this.threads = options.threads ?? 0
+    this.sessionOptions = options.sessions ?? {}
+  }
+
+  /** The session engine (created on first use): status, metrics, cost estimator. */
+  get engine(): AggregationEngine {
+    this.sessionEngine ??= new AggregationEngine({ logger: this.logger, ...this.sessionOptions, prover: this })
+    return this.sessionEngine
+  }
+
+  /**
+   * Start a deadline-bound session over a snapshot (or groups, snapshotted here). Returns at once;
+   * results stream from the handle, and `done` always settles with a summary.
+   */
+  startSession(snapshot: Snapshot | readonly GroupInput[], options: SessionOptions = {}): AggregationSession {
+    return this.engine.startSession(snapshot, options)
   }
 
   get isSetUp(): boolean {
@@ -94,7 +117,7 @@ export class Prover {
    * safe to call concurrently: later calls await the first. A failed setup can be retried.
    */
   setup(options: OpOptions = {}): Promise<void> {
-    this.assertOpen()
+    if (this.closed) return Promise.reject(closedError())
     if (!this.setupPromise) {
       const started = Date.now()
       this.setupPromise = abortable(undefined, () => this.handle.setup(this.threads)).then(
@@ -232,9 +255,30 @@ export class Prover {
     })
   }
 
-  /** Refuse new work from now on; operations already started settle normally. */
-  close(): void {
+  /** Resolves when no proof is running in native code (abandoned ones included). */
+  idle(): Promise<void> {
+    return this.lane.idle()
+  }
+
+  /**
+   * Refuse new work (CLOSED), reject queued proofs, cancel running sessions, and wait up to
+   * `timeoutMs` (default 2000) for the native proof in flight. A leanMultisig proof cannot be
+   * interrupted: the report says whether one was still running; its result is dropped.
+   */
+  async close(options: CloseOptions = {}): Promise<CloseReport> {
+    if (this.closed) return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }
     this.closed = true
+    this.lane.rejectQueued(closedError())
+    if (this.sessionEngine) return this.sessionEngine.close(options)
+    const timeoutMs = options.timeoutMs ?? 2000
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs)
+      timer.unref()
+    })
+    await Promise.race([this.lane.idle(), timedOut])
+    clearTimeout(timer)
+    return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }
   }
 
   get isClosed(): boolean {

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import * as api from '../src/index.js'
+import { native } from '../src/native.js'
+import { REAL, throwsWith } from './helpers.js'
+
+describe('package surface', () => {
+  it('exports what the README documents', () => {
+    const documented = [
+      'Aggregate',
+      'AggregationEngine',
+      'DEFAULT_LOG_INV_RATE',
+      'DEFAULT_MAX_AGGREGATE_BYTES',
+      'ERROR_CODES',
+      'LeanAggError',
+      'MergedAggregate',
+      'OnlineCostEstimator',
+      'Prover',
+      'SecretKey',
+      'availableBackends',
+      'buildSnapshot',
+      'isLeanAggError',
+      'snapshotFromBytes',
+      'snapshotToBytes',
+    ]
+    expect(Object.keys(api)).toEqual(expect.arrayContaining(documented))
+    for (const name of documented) expect(api[name as keyof typeof api]).toBeDefined()
+  })
+
+  it('every native error code is known to TypeScript', () => {
+    const ts = new Set<string>(api.ERROR_CODES)
+    for (const code of native.errorCodes()) expect(ts.has(code)).toBe(true)
+  })
+
+  it('the simulated backend is always built; the real one only in the real-prover build', () => {
+    const backends = api.availableBackends()
+    expect(backends).toContain('simulated')
+    if (REAL) expect(backends).toContain('lean-multisig')
+  })
+
+  it.skipIf(REAL)('asking for leanMultisig in the default build is BACKEND_UNAVAILABLE, not a fallback', () => {
+    const e = throwsWith(() => new api.Prover({ backend: 'lean-multisig' }), 'BACKEND_UNAVAILABLE')
+    expect(e.message).toContain('build:lean-multisig')
+  })
+})

@@ -1,0 +1,118 @@
+/**
+ * Session scenarios against the addon itself (simulated backend by default, leanMultisig with
+ * `npm run test:lean-multisig`). Engine logic in depth is tested with a fake prover in test/session.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import { buildSnapshot, type GroupInput, type GroupResult, type Prover, type SecretKey, type SessionSummary } from '../src/index.js'
+import { REAL, keys, makeProver, message, signAll } from './helpers.js'
+
+const SLOT = 9
+
+async function groups(prover: Prover, signers: SecretKey[], count: number, per: number, base = 0): Promise<GroupInput[]> {
+  const out: GroupInput[] = []
+  for (let g = 0; g < count; g++) {
+    const m = message(base + g)
+    out.push({ message: m, slot: SLOT, signatures: await signAll(prover, signers.slice(0, per + (g % 2)), m, SLOT) })
+  }
+  return out
+}
+
+function accounted(summary: SessionSummary) {
+  expect(summary.aggregated + summary.skipped + summary.failed + summary.cancelled).toBe(summary.considered)
+  expect(summary.outcomes).toHaveLength(summary.considered)
+}
+
+describe.skipIf(REAL)('sessions on the simulated addon', () => {
+  let prover: Prover
+  let signers: SecretKey[]
+
+  beforeAll(async () => {
+    prover = makeProver({
+      simulated: { proveBaseMs: 60, panicOn: [message(1002)] },
+      sessions: { prior: { baseMs: 60, perSignerMs: 0, perChildMs: 0 } },
+    })
+    await prover.setup()
+    signers = await keys(prover, 4)
+  })
+
+  it('a per-slot session with a deadline streams results and accounts for every group', async () => {
+    const snapshot = buildSnapshot(await groups(prover, signers, 8, 2))
+    const session = prover.startSession(snapshot, { deadlineMs: 250, verify: true })
+    const seen: GroupResult[] = []
+    for await (const r of session) {
+      seen.push(r)
+      expect(r.sessionId).toBe(session.id)
+      expect(await prover.verifyAggregate(r.aggregate)).toBe(true)
+    }
+    const summary = await session.done
+    accounted(summary)
+    expect(summary.considered).toBe(8)
+    expect(summary.aggregated).toBe(seen.length)
+    expect(summary.aggregated).toBeGreaterThanOrEqual(2)
+    expect(summary.aggregated).toBeLessThan(8) // the deadline stopped the rest
+    expect((summary.skippedByReason.deadline ?? 0) + (summary.skippedByReason.budget ?? 0)).toBeGreaterThan(0)
+  })
+
+  it('one group panicking in the prover does not stop the others', async () => {
+    const gs = await groups(prover, signers, 3, 2, 1000)
+    const session = prover.startSession(buildSnapshot(gs), { deadlineMs: 5_000 })
+    const summary = await session.done
+    accounted(summary)
+    expect(summary.failedByCode.PROVER_PANIC).toBe(1)
+    expect(summary.aggregated).toBe(2)
+  })
+
+  it('a superseded session never leaks results into the next one', async () => {
+    const a = prover.startSession(buildSnapshot(await groups(prover, signers, 4, 2, 2000)), { deadlineMs: 5_000, busy: 'cancel-previous' })
+    await new Promise((r) => setTimeout(r, 20))
+    const b = prover.startSession(buildSnapshot(await groups(prover, signers, 2, 2, 3000)), { deadlineMs: 5_000, busy: 'cancel-previous' })
+    const bResults: GroupResult[] = []
+    for await (const r of b) bResults.push(r)
+    const [sa, sb] = await Promise.all([a.done, b.done])
+    expect(sa.outcome).toBe('superseded')
+    expect(sb.aggregated).toBe(2)
+    expect(bResults.every((r) => r.sessionId === b.id)).toBe(true)
+    expect(b.id > a.id).toBe(true)
+    accounted(sa)
+    accounted(sb)
+  })
+
+  it('close() during a proof settles everything and reports the running proof', async () => {
+    const p = makeProver({ simulated: { proveBaseMs: 400 } })
+    await p.setup()
+    const ks = await keys(p, 2)
+    const session = p.startSession(buildSnapshot(await groups(p, ks, 3, 2, 4000)), { deadlineMs: 10_000 })
+    await new Promise((r) => setTimeout(r, 50))
+    const report = await p.close({ timeoutMs: 10 })
+    const summary = await session.done
+    expect(summary.outcome).toBe('closed')
+    accounted(summary)
+    expect(typeof report.proofStillRunning).toBe('boolean')
+    await expect(p.aggregate({ message: message(1), slot: SLOT, signatures: [] })).rejects.toMatchObject({ code: 'CLOSED' })
+  })
+})
+
+describe.runIf(REAL)('sessions on leanMultisig', () => {
+  it('proves groups, streams verified results, and a cancel stops the rest', async () => {
+    const prover = makeProver()
+    await prover.setup()
+    const signers = await keys(prover, 3)
+    const snapshot = buildSnapshot(await groups(prover, signers, 3, 2))
+    const session = prover.startSession(snapshot, { deadlineMs: 120_000, verify: true })
+    const results: GroupResult[] = []
+    for await (const r of session) results.push(r)
+    const summary = await session.done
+    accounted(summary)
+    expect(summary.aggregated).toBe(3)
+    for (const r of results) {
+      expect(r.proofSize).toBeGreaterThan(10_000)
+      expect(r.provedAt).toBeGreaterThanOrEqual(r.startedAt)
+    }
+    const second = prover.startSession(buildSnapshot(await groups(prover, signers, 3, 2, 50)), { deadlineMs: 120_000 })
+    second.cancel('test')
+    const s2 = await second.done
+    accounted(s2)
+    expect(s2.aggregated).toBe(0)
+    expect(prover.engine.estimator.snapshot()).toBeDefined()
+  })
+})
