@@ -1,0 +1,22 @@
+/** Every ```js block of the README runs against the built package (dist/, via the package's own name). */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { REAL } from './helpers.js'
+
+const root = new URL('..', import.meta.url).pathname
+const blocks = [...readFileSync(`${root}README.md`, 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!)
+
+describe.skipIf(REAL)('README examples', () => {
+  it('has examples', () => expect(blocks.length).toBeGreaterThanOrEqual(2))
+
+  it.each(blocks.map((code, i) => [i, code] as const))('example %i runs', (i, code) => {
+    mkdirSync(`${root}dist`, { recursive: true })
+    const file = `${root}dist/readme-example-${i}.mjs`
+    writeFileSync(file, code)
+    const out = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+    expect(out.stderr).toBe('')
+    expect(out.status).toBe(0)
+    expect(out.stdout.length).toBeGreaterThan(0)
+  })
+})
