@@ -43,15 +43,17 @@ export declare class NativeProver {
   /**
    * A prover on the named backend: "simulated" or "lean-multisig". Throws BACKEND_UNAVAILABLE
    * when this build has no such backend.
+   * `threads` sizes the prover pool; the first prover created in the process decides
+   * (0 or absent: every core).
    */
-  constructor(backend: string, simulated?: SimulatedOptions | undefined | null)
+  constructor(backend: string, simulated?: SimulatedOptions | undefined | null, threads?: number | undefined | null)
   get backend(): string
   get isSetUp(): boolean
   /**
-   * Size the prover pool (first call only: 0 = every core) and prepare the backend. Resolves
-   * with the pool size in force.
+   * Prepare the backend (leanMultisig compiles its aggregation program). Resolves with the
+   * prover pool's size.
    */
-  setup(threads?: number | undefined | null, signal?: AbortSignal | undefined | null): Promise<number>
+  setup(signal?: AbortSignal | undefined | null): Promise<number>
   /** The prover's 8-field-element message for a 32-byte message. */
   messageFields(message: Uint8Array): Uint32Array
   keygen(seed: Uint8Array, firstSlot: number, lastSlot: number, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>

@@ -50,7 +50,10 @@ pub struct LeanAggError {
 
 impl LeanAggError {
     pub fn new(code: ErrorCode, detail: impl fmt::Display) -> Self {
-        Self { code, detail: detail.to_string() }
+        Self {
+            code,
+            detail: detail.to_string(),
+        }
     }
 }
 

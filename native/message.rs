@@ -16,7 +16,8 @@ pub const MESSAGE_HASH_DOMAIN_TAG: u32 = 1004;
 /// Base-p digits of the little-endian 256-bit integer `bytes`, least significant first.
 pub fn encode_message(bytes: &[u8; 32]) -> [u32; MESSAGE_EMBEDDING_FIELDS] {
     // Eight 32-bit limbs, most significant first, for schoolbook long division by p.
-    let mut limbs: [u32; 8] = std::array::from_fn(|i| u32::from_le_bytes(bytes[(7 - i) * 4..][..4].try_into().unwrap()));
+    let mut limbs: [u32; 8] =
+        std::array::from_fn(|i| u32::from_le_bytes(bytes[(7 - i) * 4..][..4].try_into().unwrap()));
     let p = FIELD_MODULUS as u64;
     let mut digits = [0u32; MESSAGE_EMBEDDING_FIELDS];
     for digit in digits.iter_mut() {

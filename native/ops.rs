@@ -35,7 +35,10 @@ pub fn aggregate(backend: &dyn Backend, group: &GroupRequest, cancel: &CancelFla
             .par_iter()
             .position_first(|(pk, sig)| !backend.verify_signature(pk, &group.message, sig, group.slot));
         if let Some(i) = bad {
-            return Err(err(ErrorCode::InvalidSignature, format!("signature {i} does not verify")));
+            return Err(err(
+                ErrorCode::InvalidSignature,
+                format!("signature {i} does not verify"),
+            ));
         }
         cancel.check()?;
         verify_children(backend, &group.children, "child")?;
@@ -64,7 +67,13 @@ pub fn merge(backend: &dyn Backend, parts: &[Arc<Aggregate>], rate: usize, cance
     })
 }
 
-pub fn split(backend: &dyn Backend, merged: &Merged, index: usize, rate: usize, cancel: &CancelFlag) -> Result<Aggregate> {
+pub fn split(
+    backend: &dyn Backend,
+    merged: &Merged,
+    index: usize,
+    rate: usize,
+    cancel: &CancelFlag,
+) -> Result<Aggregate> {
     run("split", || {
         cancel.check()?;
         require_setup(backend)?;
@@ -105,34 +114,51 @@ pub fn verify_merged(backend: &dyn Backend, merged: &Merged) -> Result<bool> {
 
 /// One item of a batch verification.
 pub enum BatchItem {
-    Signature { key: PublicKey, message: MessageFields, signature: Signature, slot: u32 },
-    Aggregate { aggregate: Arc<Aggregate>, expected: Expected },
+    Signature {
+        key: PublicKey,
+        message: MessageFields,
+        signature: Signature,
+        slot: u32,
+    },
+    Aggregate {
+        aggregate: Arc<Aggregate>,
+        expected: Expected,
+    },
 }
 
 /// Verify many items in one call, spread over the prover pool; one result per item, in order.
-pub fn batch_verify(backend: &dyn Backend, items: &[BatchItem]) -> Vec<Result<bool>> {
+pub fn batch_verify(backend: &dyn Backend, items: &[BatchItem]) -> Result<Vec<Result<bool>>> {
     threads::run(|| {
-        items
+        Ok(items
             .par_iter()
             .map(|item| {
                 guard("verify", || match item {
-                    BatchItem::Signature { key, message, signature, slot } => {
-                        Ok(backend.verify_signature(key, message, signature, *slot))
-                    }
+                    BatchItem::Signature {
+                        key,
+                        message,
+                        signature,
+                        slot,
+                    } => Ok(backend.verify_signature(key, message, signature, *slot)),
                     BatchItem::Aggregate { aggregate, expected } => verify_aggregate(backend, aggregate, expected),
                 })
             })
-            .collect()
+            .collect())
     })
 }
 
 pub fn check_key_range(first_slot: u32, last_slot: u32) -> Result<()> {
     if first_slot > last_slot {
-        return Err(err(ErrorCode::InvalidArgument, format!("first slot {first_slot} is after last slot {last_slot}")));
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            format!("first slot {first_slot} is after last slot {last_slot}"),
+        ));
     }
     let slots = last_slot as u64 - first_slot as u64 + 1;
     if slots > MAX_KEY_SLOTS {
-        return Err(err(ErrorCode::InvalidArgument, format!("{slots} slots, at most {MAX_KEY_SLOTS} per key")));
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            format!("{slots} slots, at most {MAX_KEY_SLOTS} per key"),
+        ));
     }
     Ok(())
 }
@@ -141,7 +167,10 @@ pub fn check_sign_slot(key: &SecretKey, slot: u32) -> Result<()> {
     if slot < key.first_slot || slot > key.last_slot {
         return Err(err(
             ErrorCode::SlotOutOfRange,
-            format!("slot {slot} is outside the key's range {}..={}", key.first_slot, key.last_slot),
+            format!(
+                "slot {slot} is outside the key's range {}..={}",
+                key.first_slot, key.last_slot
+            ),
         ));
     }
     Ok(())

@@ -24,7 +24,10 @@ fn install_hook() {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
             LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{text}{at}")));
         }));
     });
@@ -33,13 +36,22 @@ fn install_hook() {
 /// Run `f`, turning a panic (on this thread or propagated from a rayon worker) into `PROVER_PANIC`.
 pub fn guard<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     install_hook();
+    LAST_PANIC.with(|p| p.borrow_mut().take());
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(payload) => {
+            // The payload is the panic's own (rayon re-raises it unchanged on this thread); the
+            // hook's record adds the location when the panic happened on this thread.
             let recorded = LAST_PANIC.with(|p| p.borrow_mut().take());
-            let text = recorded
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
+                .map(|t| match &recorded {
+                    Some(r) if r.starts_with(&t) => r.clone(),
+                    _ => t,
+                })
+                .or(recorded)
                 .unwrap_or_else(|| "unknown panic".to_string());
             Err(err(ErrorCode::ProverPanic, format!("{what} panicked: {text}")))
         }

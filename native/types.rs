@@ -55,13 +55,19 @@ impl BackendKind {
 /// upstream's later SSZ encoding; a non-canonical value is rejected, never reduced.
 pub fn decode_fields<const N: usize>(bytes: &[u8], what: &str) -> Result<[u32; N]> {
     if bytes.len() != N * 4 {
-        return Err(err(ErrorCode::InvalidLength, format!("{what} must be {} bytes, got {}", N * 4, bytes.len())));
+        return Err(err(
+            ErrorCode::InvalidLength,
+            format!("{what} must be {} bytes, got {}", N * 4, bytes.len()),
+        ));
     }
     let mut out = [0u32; N];
     for (i, chunk) in bytes.chunks_exact(4).enumerate() {
         let v = u32::from_le_bytes(chunk.try_into().unwrap());
         if v >= FIELD_MODULUS {
-            return Err(err(ErrorCode::InvalidEncoding, format!("{what}: element {i} is not a canonical field element")));
+            return Err(err(
+                ErrorCode::InvalidEncoding,
+                format!("{what}: element {i} is not a canonical field element"),
+            ));
         }
         out[i] = v;
     }
@@ -119,16 +125,22 @@ impl Signature {
 }
 
 pub fn message_from_bytes(bytes: &[u8]) -> Result<[u8; MESSAGE_BYTES]> {
-    bytes
-        .try_into()
-        .map_err(|_| err(ErrorCode::InvalidLength, format!("message must be {MESSAGE_BYTES} bytes, got {}", bytes.len())))
+    bytes.try_into().map_err(|_| {
+        err(
+            ErrorCode::InvalidLength,
+            format!("message must be {MESSAGE_BYTES} bytes, got {}", bytes.len()),
+        )
+    })
 }
 
 pub fn check_log_inv_rate(rate: u32) -> Result<usize> {
     if LOG_INV_RATE_RANGE.contains(&rate) {
         Ok(rate as usize)
     } else {
-        Err(err(ErrorCode::InvalidArgument, format!("logInvRate must be in 1..=4, got {rate}")))
+        Err(err(
+            ErrorCode::InvalidArgument,
+            format!("logInvRate must be in 1..=4, got {rate}"),
+        ))
     }
 }
 

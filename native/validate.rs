@@ -24,13 +24,22 @@ pub fn group_request(
         ));
     }
     if children.len() > MAX_CHILDREN {
-        return Err(err(ErrorCode::TooManyChildren, format!("{} children, at most {MAX_CHILDREN}", children.len())));
+        return Err(err(
+            ErrorCode::TooManyChildren,
+            format!("{} children, at most {MAX_CHILDREN}", children.len()),
+        ));
     }
     if public_keys.is_empty() && children.is_empty() {
-        return Err(err(ErrorCode::EmptyGroup, "a group needs at least one signature or child"));
+        return Err(err(
+            ErrorCode::EmptyGroup,
+            "a group needs at least one signature or child",
+        ));
     }
     if public_keys.len() > MAX_SIGNERS {
-        return Err(err(ErrorCode::TooManySigners, format!("{} signatures, at most {MAX_SIGNERS}", public_keys.len())));
+        return Err(err(
+            ErrorCode::TooManySigners,
+            format!("{} signatures, at most {MAX_SIGNERS}", public_keys.len()),
+        ));
     }
     let mut raw = Vec::with_capacity(public_keys.len());
     let mut seen = HashSet::with_capacity(public_keys.len());
@@ -44,20 +53,35 @@ pub fn group_request(
     }
     for (i, child) in children.iter().enumerate() {
         if child.info.message != message {
-            return Err(err(ErrorCode::MessageMismatch, format!("child {i} is for another message")));
+            return Err(err(
+                ErrorCode::MessageMismatch,
+                format!("child {i} is for another message"),
+            ));
         }
         if child.info.slot != slot {
-            return Err(err(ErrorCode::MessageMismatch, format!("child {i} is for slot {}, not {slot}", child.info.slot)));
+            return Err(err(
+                ErrorCode::MessageMismatch,
+                format!("child {i} is for slot {}, not {slot}", child.info.slot),
+            ));
         }
         if !child.info.signers.is_sorted() {
-            return Err(err(ErrorCode::InvalidChild, format!("child {i} has an unsorted signer list")));
+            return Err(err(
+                ErrorCode::InvalidChild,
+                format!("child {i} has an unsorted signer list"),
+            ));
         }
     }
     let union: usize = children.iter().map(|c| c.info.signers.len()).sum::<usize>() + raw.len();
     if union > 2 * MAX_SIGNERS {
         return Err(err(ErrorCode::TooManySigners, format!("{union} signers in the group")));
     }
-    Ok(GroupRequest { message, slot, raw, children, log_inv_rate })
+    Ok(GroupRequest {
+        message,
+        slot,
+        raw,
+        children,
+        log_inv_rate,
+    })
 }
 
 /// Every child must come from `backend`.
@@ -66,7 +90,11 @@ pub fn same_backend<'a>(backend: BackendKind, kinds: impl IntoIterator<Item = Ba
         if kind != backend {
             return Err(err(
                 ErrorCode::BackendMismatch,
-                format!("{what} {i} was made by the {} backend, this prover is {}", kind.as_str(), backend.as_str()),
+                format!(
+                    "{what} {i} was made by the {} backend, this prover is {}",
+                    kind.as_str(),
+                    backend.as_str()
+                ),
             ));
         }
     }
@@ -79,7 +107,10 @@ pub fn merge_parts(parts: &[Arc<Aggregate>], log_inv_rate: u32) -> Result<usize>
         return Err(err(ErrorCode::EmptyGroup, "merge needs at least one aggregate"));
     }
     if parts.len() > MAX_MERGE {
-        return Err(err(ErrorCode::TooManyChildren, format!("{} aggregates, at most {MAX_MERGE}", parts.len())));
+        return Err(err(
+            ErrorCode::TooManyChildren,
+            format!("{} aggregates, at most {MAX_MERGE}", parts.len()),
+        ));
     }
     Ok(rate)
 }

@@ -4,23 +4,28 @@ import { native } from './native.js'
 import type { CancelToken } from './native.js'
 
 /**
+ * Native work: gets a cancel token, and an AbortSignal of our own to hand to napi (napi sets
+ * `onabort` on the signal it is given, so the caller's signal never reaches the addon).
+ */
+export type NativeRun<T> = (token: CancelToken, signal: AbortSignal | undefined) => Promise<T>
+
+/**
  * Start native work unless `signal` is already aborted. On abort the returned promise rejects at
  * once with ABORTED and the work's cancel token is set: queued work never runs, work between
  * stages stops, a leanMultisig proof already running finishes in the background and is dropped.
  * `work` settles when the native side does (for the proving lane), `result` when the caller may go on.
  */
-export function startAbortable<T>(
-  signal: AbortSignal | undefined,
-  run: (token: CancelToken) => Promise<T>,
-): { result: Promise<T>; work: Promise<unknown> } {
+export function startAbortable<T>(signal: AbortSignal | undefined, run: NativeRun<T>): { result: Promise<T>; work: Promise<unknown> } {
   if (signal?.aborted) {
     const result = Promise.reject(abortedError(signal.reason))
     return { result, work: Promise.resolve() }
   }
-  const token = new native.CancelToken()
+  const inner = signal ? new AbortController() : undefined
+  let token: CancelToken | undefined
   let work: Promise<T>
   try {
-    work = run(token)
+    token = new native.CancelToken()
+    work = run(token, inner?.signal)
   } catch (e) {
     work = Promise.reject(e)
   }
@@ -34,7 +39,8 @@ export function startAbortable<T>(
   if (!signal) return { result: typed, work: settled }
   const result = new Promise<T>((resolve, reject) => {
     const onAbort = () => {
-      token.cancel()
+      token?.cancel()
+      inner?.abort(signal.reason)
       reject(abortedError(signal.reason))
     }
     signal.addEventListener('abort', onAbort, { once: true })
@@ -53,6 +59,6 @@ export function startAbortable<T>(
 }
 
 /** `startAbortable` for callers that only need the result. */
-export function abortable<T>(signal: AbortSignal | undefined, run: (token: CancelToken) => Promise<T>): Promise<T> {
+export function abortable<T>(signal: AbortSignal | undefined, run: NativeRun<T>): Promise<T> {
   return startAbortable(signal, run).result
 }

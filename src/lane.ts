@@ -41,8 +41,15 @@ export class Lane {
         reject,
         start: () => {
           if (waiter.onAbort) signal?.removeEventListener('abort', waiter.onAbort)
+          let started: { result: Promise<T>; work: Promise<unknown> }
+          try {
+            started = start()
+          } catch (e) {
+            reject(e)
+            return
+          }
+          const { result, work } = started
           this.running++
-          const { result, work } = start()
           void work.finally(() => {
             this.running--
             this.next()

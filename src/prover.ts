@@ -1,12 +1,12 @@
 /** The prover API: every heavy operation is async, abortable and off the JS thread. */
-import { abortable, startAbortable } from './abort.js'
+import { abortable, startAbortable, type NativeRun } from './abort.js'
 import { Aggregate, MergedAggregate, SecretKey, type BackendName } from './aggregate.js'
 import { callSync, closedError, fromNative, LeanAggError } from './errors.js'
 import { Lane } from './lane.js'
 import { u32 } from './validate.js'
 import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
-import type { NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
+import type { CancelToken, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
 import type { ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
 import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
 import type { AggregationSession, SessionOptions } from './session/session.js'
@@ -28,7 +28,7 @@ export interface ProverOptions {
    * several GB of memory; more lanes only help on machines with many cores and much memory.
    */
   maxConcurrentProofs?: number
-  /** Prover pool size, fixed by the first `setup()` in the process (default: every core). */
+  /** Prover pool size, fixed by the first Prover created in the process (default: every core). */
   threads?: number
   logger?: Logger
   /** Options of the session engine behind `startSession` (busy policy, cost prior, metrics...). */
@@ -73,7 +73,6 @@ export class Prover implements GroupProver {
   readonly logger: Logger
   private readonly handle: NativeProver
   private readonly lane: Lane
-  private readonly threads: number
   private readonly sessionOptions: Omit<EngineOptions, 'prover'>
   private setupPromise?: Promise<void>
   private sessionEngine?: AggregationEngine
@@ -81,11 +80,10 @@ export class Prover implements GroupProver {
 
   /** Throws BACKEND_UNAVAILABLE when the loaded addon was built without the chosen backend. */
   constructor(options: ProverOptions) {
-    this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated))
+    this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated, options.threads === undefined ? undefined : u32('threads', options.threads)))
     this.backend = options.backend
     this.logger = options.logger ?? debugLogger
     this.lane = new Lane(options.maxConcurrentProofs ?? 1)
-    this.threads = options.threads ?? 0
     this.sessionOptions = options.sessions ?? {}
   }
 
@@ -120,7 +118,7 @@ export class Prover implements GroupProver {
     if (this.closed) return Promise.reject(closedError())
     if (!this.setupPromise) {
       const started = Date.now()
-      this.setupPromise = abortable(undefined, () => this.handle.setup(this.threads)).then(
+      this.setupPromise = abortable(undefined, () => this.handle.setup()).then(
         (threads) => this.logger.debug('prover set up', { backend: this.backend, threads, ms: Date.now() - started }),
         (e: unknown) => {
           this.setupPromise = undefined
@@ -140,20 +138,20 @@ export class Prover implements GroupProver {
 
   /** Generate an XMSS key for slots `firstSlot..=lastSlot` from a 32-byte seed (deterministic). */
   generateKey(seed: Uint8Array, firstSlot: number, lastSlot: number, options: OpOptions = {}): Promise<SecretKey> {
-    return this.op(options, () => this.handle.keygen(seed, u32('firstSlot', firstSlot), u32('lastSlot', lastSlot), options.signal)).then((k) => new SecretKey(k))
+    return this.op(options, (_token, signal) => this.handle.keygen(seed, u32('firstSlot', firstSlot), u32('lastSlot', lastSlot), signal)).then((k) => new SecretKey(k))
   }
 
   secretKeyFromBytes(bytes: Uint8Array, options: OpOptions = {}): Promise<SecretKey> {
-    return this.op(options, () => this.handle.secretKeyFromBytes(bytes, options.signal)).then((k) => new SecretKey(k))
+    return this.op(options, (_token, signal) => this.handle.secretKeyFromBytes(bytes, signal)).then((k) => new SecretKey(k))
   }
 
   /** Sign a 32-byte message at `slot` (each slot once: XMSS is stateful). Resolves with 1208 bytes. */
   sign(key: SecretKey, message: Uint8Array, slot: number, options: OpOptions = {}): Promise<Uint8Array> {
-    return this.op(options, () => this.handle.sign(key.handle, message, u32('slot', slot), options.signal)).then((b) => new Uint8Array(b))
+    return this.op(options, (_token, signal) => this.handle.sign(key.handle, message, u32('slot', slot), signal)).then((b) => new Uint8Array(b))
   }
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, options: OpOptions = {}): Promise<boolean> {
-    return this.op(options, () => this.handle.verifySignature(publicKey, message, signature, u32('slot', slot), options.signal))
+    return this.op(options, (_token, signal) => this.handle.verifySignature(publicKey, message, signature, u32('slot', slot), signal))
   }
 
   /** Synchronous twin of `verify` (well under a millisecond). */
@@ -167,7 +165,7 @@ export class Prover implements GroupProver {
    * children, then the proof runs on the proving lane.
    */
   aggregate(group: AggregationGroup, options: AggregateOptions = {}): Promise<Aggregate> {
-    return this.proof(options, (token) =>
+    return this.proof(options, (token, signal) =>
       this.handle.aggregate(
         group.signatures.map((s) => s.publicKey),
         group.signatures.map((s) => s.signature),
@@ -183,12 +181,12 @@ export class Prover implements GroupProver {
 
   /** Verify an aggregate, and optionally that it is for the expected message, slot and signers. */
   verifyAggregate(aggregate: Aggregate, options: VerifyAggregateOptions = {}): Promise<boolean> {
-    return this.op(options, () => this.handle.verifyAggregate(aggregate.handle, toNativeExpected(options.expected), options.signal))
+    return this.op(options, (_token, signal) => this.handle.verifyAggregate(aggregate.handle, toNativeExpected(options.expected), signal))
   }
 
   /** Merge aggregates of different messages into one type-2 proof (at most 16). */
   merge(aggregates: readonly Aggregate[], options: AggregateOptions = {}): Promise<MergedAggregate> {
-    return this.proof(options, (token) =>
+    return this.proof(options, (token, signal) =>
       this.handle.merge(
         aggregates.map((a) => a.handle),
         u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
@@ -200,25 +198,25 @@ export class Prover implements GroupProver {
 
   /** Recover component `index` of a merged aggregate as a type-1 aggregate. */
   split(merged: MergedAggregate, index: number, options: AggregateOptions = {}): Promise<Aggregate> {
-    return this.proof(options, (token) =>
-      this.handle.split(merged.handle, u32('index', index), u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE), token, options.signal),
+    return this.proof(options, (token, signal) =>
+      this.handle.split(merged.handle, u32('index', index), u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE), token, signal),
     ).then((a) => new Aggregate(a))
   }
 
   verifyMerged(merged: MergedAggregate, options: OpOptions = {}): Promise<boolean> {
-    return this.op(options, () => this.handle.verifyMerged(merged.handle, options.signal))
+    return this.op(options, (_token, signal) => this.handle.verifyMerged(merged.handle, signal))
   }
 
   /** Parse untrusted aggregate bytes. Needs `setup()`. */
   aggregateFromBytes(bytes: Uint8Array, options: FromBytesOptions = {}): Promise<Aggregate> {
     const max = options.maxBytes ?? DEFAULT_MAX_AGGREGATE_BYTES
-    return this.op(options, () => this.handle.aggregateFromBytes(bytes, u32('maxBytes', max), options.signal)).then((a) => new Aggregate(a))
+    return this.op(options, (_token, signal) => this.handle.aggregateFromBytes(bytes, u32('maxBytes', max), signal)).then((a) => new Aggregate(a))
   }
 
   /** Parse untrusted merged-aggregate bytes. Needs `setup()`. */
   mergedFromBytes(bytes: Uint8Array, options: FromBytesOptions = {}): Promise<MergedAggregate> {
     const max = options.maxBytes ?? DEFAULT_MAX_AGGREGATE_BYTES
-    return this.op(options, () => this.handle.mergedFromBytes(bytes, u32('maxBytes', max), options.signal)).then((m) => new MergedAggregate(m))
+    return this.op(options, (_token, signal) => this.handle.mergedFromBytes(bytes, u32('maxBytes', max), signal)).then((m) => new MergedAggregate(m))
   }
 
   /**
@@ -228,7 +226,7 @@ export class Prover implements GroupProver {
   batchVerify(items: readonly BatchItem[], options: OpOptions = {}): Promise<BatchResult[]> {
     // The addon takes signatures and aggregates as two lists; `order` maps results back.
     const order: number[] = []
-    const run = () => {
+    const run = (_token: CancelToken, signal: AbortSignal | undefined) => {
       const sigs: SignatureItem[] = []
       const aggs: NativeAggregate[] = []
       const expected: (NativeExpected | null)[] = []
@@ -244,7 +242,7 @@ export class Prover implements GroupProver {
         }
       }
       order.push(...aggOrder)
-      return this.handle.batchVerify(sigs, aggs, expected, options.signal)
+      return this.handle.batchVerify(sigs, aggs, expected, signal)
     }
     return this.op(options, run).then((raw) => {
       const out: BatchResult[] = new Array(items.length)
@@ -290,13 +288,13 @@ export class Prover implements GroupProver {
   }
 
   /** A non-proving operation: abortable, typed errors, never throws synchronously. */
-  private op<T>(options: OpOptions, run: () => Promise<T>): Promise<T> {
+  private op<T>(options: OpOptions, run: NativeRun<T>): Promise<T> {
     if (this.closed) return Promise.reject(closedError())
     return abortable(options.signal, run)
   }
 
   /** A proving operation: as `op`, through the proving lane, with a cooperative cancel token. */
-  private proof<T>(options: OpOptions, run: (token: import('./native.js').CancelToken) => Promise<T>): Promise<T> {
+  private proof<T>(options: OpOptions, run: NativeRun<T>): Promise<T> {
     if (this.closed) return Promise.reject(closedError())
     return this.lane.run(options.signal, () => startAbortable(options.signal, run))
   }

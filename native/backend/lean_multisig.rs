@@ -29,7 +29,13 @@ impl LeanMultisigBackend {
     /// leanMultisig keeps its compiled program in process-global state: one backend serves all.
     pub fn shared() -> Arc<dyn Backend> {
         static SHARED: OnceLock<Arc<LeanMultisigBackend>> = OnceLock::new();
-        SHARED.get_or_init(|| Arc::new(LeanMultisigBackend { set_up: AtomicBool::new(false) })).clone()
+        SHARED
+            .get_or_init(|| {
+                Arc::new(LeanMultisigBackend {
+                    set_up: AtomicBool::new(false),
+                })
+            })
+            .clone()
     }
 
     fn type1<'a>(&self, a: &'a Aggregate) -> Result<&'a TypeOneMultiSignature> {
@@ -41,7 +47,11 @@ impl LeanMultisigBackend {
     }
 
     fn wrap_type1(&self, sig: TypeOneMultiSignature) -> Aggregate {
-        Aggregate { backend: self.kind(), info: info_of(&sig.info), proof: Arc::new(sig) }
+        Aggregate {
+            backend: self.kind(),
+            info: info_of(&sig.info),
+            proof: Arc::new(sig),
+        }
     }
 }
 
@@ -59,7 +69,10 @@ fn canonical(values: &[F]) -> Vec<u32> {
 
 fn to_xmss_public_key(pk: &PublicKey) -> XmssPublicKey {
     let f = pk.fields();
-    XmssPublicKey { merkle_root: fe_array(&f[..4]), public_param: fe_array(&f[4..]) }
+    XmssPublicKey {
+        merkle_root: fe_array(&f[..4]),
+        public_param: fe_array(&f[4..]),
+    }
 }
 
 fn from_xmss_public_key(pk: &XmssPublicKey) -> PublicKey {
@@ -83,7 +96,12 @@ fn to_xmss_signature(sig: &Signature) -> XmssSignature {
 }
 
 fn from_xmss_signature(sig: &XmssSignature) -> Signature {
-    let mut values: Vec<u32> = sig.wots_signature.chain_tips.iter().flat_map(|d| canonical(d)).collect();
+    let mut values: Vec<u32> = sig
+        .wots_signature
+        .chain_tips
+        .iter()
+        .flat_map(|d| canonical(d))
+        .collect();
     values.extend(canonical(&sig.wots_signature.randomness));
     values.extend(sig.merkle_proof.iter().flat_map(|d| canonical(d)));
     let mut bytes = Vec::with_capacity(SIGNATURE_BYTES);
@@ -106,14 +124,20 @@ fn prover_failed(what: &str, e: impl std::fmt::Debug) -> crate::error::LeanAggEr
 /// Untrusted proof bytes: name a simulated proof, and bound lz4's allocation by its size prefix.
 fn check_proof_bytes(bytes: &[u8]) -> Result<()> {
     if bytes.starts_with(SIMULATED_MAGIC) {
-        return Err(err(ErrorCode::BackendMismatch, "these bytes are a simulated proof; the leanMultisig backend rejects them"));
+        return Err(err(
+            ErrorCode::BackendMismatch,
+            "these bytes are a simulated proof; the leanMultisig backend rejects them",
+        ));
     }
     let Some(prefix) = bytes.get(..4) else {
         return Err(err(ErrorCode::InvalidAggregate, "proof bytes are truncated"));
     };
     let size = u32::from_le_bytes(prefix.try_into().unwrap()) as usize;
     if size > MAX_DECOMPRESSED_BYTES {
-        return Err(err(ErrorCode::InvalidAggregate, format!("proof claims {size} decompressed bytes")));
+        return Err(err(
+            ErrorCode::InvalidAggregate,
+            format!("proof claims {size} decompressed bytes"),
+        ));
     }
     Ok(())
 }
@@ -159,7 +183,13 @@ impl Backend for LeanMultisigBackend {
     }
 
     fn verify_signature(&self, key: &PublicKey, message: &MessageFields, sig: &Signature, slot: u32) -> bool {
-        xmss_verify(&to_xmss_public_key(key), &fe_array(message), &to_xmss_signature(sig), slot).is_ok()
+        xmss_verify(
+            &to_xmss_public_key(key),
+            &fe_array(message),
+            &to_xmss_signature(sig),
+            slot,
+        )
+        .is_ok()
     }
 
     fn prove_aggregate(&self, group: &GroupRequest, _cancel: &CancelFlag) -> Result<Aggregate> {
@@ -168,7 +198,11 @@ impl Backend for LeanMultisigBackend {
             .iter()
             .map(|c| self.type1(c).cloned())
             .collect::<Result<Vec<_>>>()?;
-        let raw = group.raw.iter().map(|(pk, sig)| (to_xmss_public_key(pk), to_xmss_signature(sig))).collect();
+        let raw = group
+            .raw
+            .iter()
+            .map(|(pk, sig)| (to_xmss_public_key(pk), to_xmss_signature(sig)))
+            .collect();
         let sig = aggregate_type_1(&children, raw, fe_array(&group.message), group.slot, group.log_inv_rate)
             .map_err(|e| prover_failed("aggregation", e))?;
         Ok(self.wrap_type1(sig))
@@ -179,7 +213,10 @@ impl Backend for LeanMultisigBackend {
     }
 
     fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, _cancel: &CancelFlag) -> Result<Merged> {
-        let parts = parts.iter().map(|p| self.type1(p).cloned()).collect::<Result<Vec<_>>>()?;
+        let parts = parts
+            .iter()
+            .map(|p| self.type1(p).cloned())
+            .collect::<Result<Vec<_>>>()?;
         let merged = merge_many_type_1(parts, log_inv_rate).map_err(|e| prover_failed("merge", e))?;
         Ok(Merged {
             backend: self.kind(),
@@ -188,7 +225,13 @@ impl Backend for LeanMultisigBackend {
         })
     }
 
-    fn prove_split(&self, merged: &Merged, index: usize, log_inv_rate: usize, _cancel: &CancelFlag) -> Result<Aggregate> {
+    fn prove_split(
+        &self,
+        merged: &Merged,
+        index: usize,
+        log_inv_rate: usize,
+        _cancel: &CancelFlag,
+    ) -> Result<Aggregate> {
         let type2 = self.type2(merged)?.clone();
         let sig = split_type_2(type2, index, log_inv_rate).map_err(|e| prover_failed("split", e))?;
         Ok(self.wrap_type1(sig))
@@ -204,8 +247,12 @@ impl Backend for LeanMultisigBackend {
 
     fn aggregate_from_bytes(&self, bytes: &[u8]) -> Result<Aggregate> {
         check_proof_bytes(bytes)?;
-        let sig = TypeOneMultiSignature::decompress(bytes)
-            .ok_or_else(|| err(ErrorCode::InvalidAggregate, "bytes are not a leanMultisig type-1 aggregate"))?;
+        let sig = TypeOneMultiSignature::decompress(bytes).ok_or_else(|| {
+            err(
+                ErrorCode::InvalidAggregate,
+                "bytes are not a leanMultisig type-1 aggregate",
+            )
+        })?;
         Ok(self.wrap_type1(sig))
     }
 
@@ -215,11 +262,22 @@ impl Backend for LeanMultisigBackend {
 
     fn merged_from_bytes(&self, bytes: &[u8]) -> Result<Merged> {
         check_proof_bytes(bytes)?;
-        let merged = TypeTwoMultiSignature::decompress(bytes)
-            .ok_or_else(|| err(ErrorCode::InvalidAggregate, "bytes are not a leanMultisig merged aggregate"))?;
+        let merged = TypeTwoMultiSignature::decompress(bytes).ok_or_else(|| {
+            err(
+                ErrorCode::InvalidAggregate,
+                "bytes are not a leanMultisig merged aggregate",
+            )
+        })?;
         if merged.info.is_empty() || merged.info.len() > MAX_MERGE {
-            return Err(err(ErrorCode::InvalidAggregate, "merged aggregate has a component count out of range"));
+            return Err(err(
+                ErrorCode::InvalidAggregate,
+                "merged aggregate has a component count out of range",
+            ));
         }
-        Ok(Merged { backend: self.kind(), components: merged.info.iter().map(info_of).collect(), proof: Arc::new(merged) })
+        Ok(Merged {
+            backend: self.kind(),
+            components: merged.info.iter().map(info_of).collect(),
+            proof: Arc::new(merged),
+        })
     }
 }

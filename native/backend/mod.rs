@@ -36,7 +36,8 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Type-2: one proof over verified aggregates of different messages, and back.
     fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, cancel: &CancelFlag) -> Result<Merged>;
-    fn prove_split(&self, merged: &Merged, index: usize, log_inv_rate: usize, cancel: &CancelFlag) -> Result<Aggregate>;
+    fn prove_split(&self, merged: &Merged, index: usize, log_inv_rate: usize, cancel: &CancelFlag)
+        -> Result<Aggregate>;
     fn verify_merged(&self, merged: &Merged) -> Result<bool>;
 
     /// Proof bytes are untrusted: malformed input is `INVALID_AGGREGATE`, a simulated proof given
@@ -76,7 +77,11 @@ pub fn payload<'a, T: 'static>(owner: BackendKind, backend: BackendKind, p: &'a 
     if owner != backend {
         return Err(err(
             ErrorCode::BackendMismatch,
-            format!("{what} was made by the {} backend, this prover is {}", owner.as_str(), backend.as_str()),
+            format!(
+                "{what} was made by the {} backend, this prover is {}",
+                owner.as_str(),
+                backend.as_str()
+            ),
         ));
     }
     p.downcast_ref::<T>()

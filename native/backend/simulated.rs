@@ -73,7 +73,12 @@ fn expand_fields(tag: &[u8; 32], count: usize) -> Vec<u32> {
 
 fn info_tag(info: &AggregateInfo) -> [u8; 32] {
     let signers: Vec<u8> = info.signers.iter().flat_map(|pk| pk.0).collect();
-    keccak(&[b"leanagg-sim-agg", &fields_bytes(&info.message), &info.slot.to_le_bytes(), &signers])
+    keccak(&[
+        b"leanagg-sim-agg",
+        &fields_bytes(&info.message),
+        &info.slot.to_le_bytes(),
+        &signers,
+    ])
 }
 
 fn merged_tag(tags: &[[u8; 32]]) -> [u8; 32] {
@@ -83,9 +88,24 @@ fn merged_tag(tags: &[[u8; 32]]) -> [u8; 32] {
 
 impl SimulatedBackend {
     pub fn new(config: SimulatedConfig) -> Self {
-        let mut backend = Self { set_up: AtomicBool::new(false), panic_on: vec![], fail_on: vec![], config };
-        backend.panic_on = backend.config.panic_on.iter().map(|m| backend.message_fields(m)).collect();
-        backend.fail_on = backend.config.fail_on.iter().map(|m| backend.message_fields(m)).collect();
+        let mut backend = Self {
+            set_up: AtomicBool::new(false),
+            panic_on: vec![],
+            fail_on: vec![],
+            config,
+        };
+        backend.panic_on = backend
+            .config
+            .panic_on
+            .iter()
+            .map(|m| backend.message_fields(m))
+            .collect();
+        backend.fail_on = backend
+            .config
+            .fail_on
+            .iter()
+            .map(|m| backend.message_fields(m))
+            .collect();
         backend
     }
 
@@ -93,7 +113,10 @@ impl SimulatedBackend {
         if self.is_set_up() {
             Ok(())
         } else {
-            Err(err(ErrorCode::NotSetUp, "call setup() before proving or verifying aggregates"))
+            Err(err(
+                ErrorCode::NotSetUp,
+                "call setup() before proving or verifying aggregates",
+            ))
         }
     }
 
@@ -115,7 +138,10 @@ impl SimulatedBackend {
             panic!("simulated prover panic (fault injected for this message)");
         }
         if self.fail_on.contains(message) {
-            return Err(err(ErrorCode::ProverFailed, "simulated prover error (fault injected for this message)"));
+            return Err(err(
+                ErrorCode::ProverFailed,
+                "simulated prover error (fault injected for this message)",
+            ));
         }
         Ok(())
     }
@@ -156,7 +182,14 @@ impl Backend for SimulatedBackend {
     fn keygen(&self, seed: [u8; 32], first_slot: u32, last_slot: u32) -> Result<SecretKey> {
         let tag = keccak(&[b"leanagg-sim-key", &seed]);
         let public_key = PublicKey(fields_bytes(&expand_fields(&tag, 8)).try_into().unwrap());
-        Ok(SecretKey { backend: self.kind(), seed, first_slot, last_slot, public_key, inner: Arc::new(()) })
+        Ok(SecretKey {
+            backend: self.kind(),
+            seed,
+            first_slot,
+            last_slot,
+            public_key,
+            inner: Arc::new(()),
+        })
     }
 
     fn sign(&self, key: &SecretKey, message: &MessageFields, slot: u32) -> Result<Signature> {
@@ -170,13 +203,23 @@ impl Backend for SimulatedBackend {
 
     fn prove_aggregate(&self, group: &GroupRequest, cancel: &CancelFlag) -> Result<Aggregate> {
         self.require_setup()?;
-        let info = AggregateInfo { message: group.message, slot: group.slot, signers: signer_union(group) };
+        let info = AggregateInfo {
+            message: group.message,
+            slot: group.slot,
+            signers: signer_union(group),
+        };
         let c = &self.config;
-        let ms = c.prove_base_ms + c.per_signer_ms * info.signers.len() as f64 + c.per_child_ms * group.children.len() as f64;
+        let ms = c.prove_base_ms
+            + c.per_signer_ms * info.signers.len() as f64
+            + c.per_child_ms * group.children.len() as f64;
         self.work(ms, cancel)?;
         self.inject_faults(&group.message)?;
         let tag = info_tag(&info);
-        Ok(Aggregate { backend: self.kind(), info, proof: Arc::new(SimProof(tag)) })
+        Ok(Aggregate {
+            backend: self.kind(),
+            info,
+            proof: Arc::new(SimProof(tag)),
+        })
     }
 
     fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool> {
@@ -188,8 +231,14 @@ impl Backend for SimulatedBackend {
 
     fn prove_merge(&self, parts: &[Arc<Aggregate>], _rate: usize, cancel: &CancelFlag) -> Result<Merged> {
         self.require_setup()?;
-        let tags = parts.iter().map(|p| self.proof_of(p).map(|proof| proof.0)).collect::<Result<Vec<_>>>()?;
-        self.work(self.config.prove_base_ms + self.config.per_child_ms * parts.len() as f64, cancel)?;
+        let tags = parts
+            .iter()
+            .map(|p| self.proof_of(p).map(|proof| proof.0))
+            .collect::<Result<Vec<_>>>()?;
+        self.work(
+            self.config.prove_base_ms + self.config.per_child_ms * parts.len() as f64,
+            cancel,
+        )?;
         let outer = merged_tag(&tags);
         Ok(Merged {
             backend: self.kind(),
@@ -203,7 +252,11 @@ impl Backend for SimulatedBackend {
         let sim = payload::<SimMerged>(merged.backend, self.kind(), &merged.proof, "merged aggregate")?;
         self.work(self.config.prove_base_ms + self.config.per_child_ms, cancel)?;
         let info = merged.components[index].clone();
-        Ok(Aggregate { backend: self.kind(), info, proof: Arc::new(SimProof(sim.tags[index])) })
+        Ok(Aggregate {
+            backend: self.kind(),
+            info,
+            proof: Arc::new(SimProof(sim.tags[index])),
+        })
     }
 
     fn verify_merged(&self, merged: &Merged) -> Result<bool> {
@@ -211,7 +264,11 @@ impl Backend for SimulatedBackend {
         let sim = payload::<SimMerged>(merged.backend, self.kind(), &merged.proof, "merged aggregate")?;
         self.work(self.config.verify_ms, &CancelFlag::default())?;
         let components_ok = merged.components.len() == sim.tags.len()
-            && merged.components.iter().zip(&sim.tags).all(|(info, tag)| info_tag(info) == *tag);
+            && merged
+                .components
+                .iter()
+                .zip(&sim.tags)
+                .all(|(info, tag)| info_tag(info) == *tag);
         Ok(components_ok && merged_tag(&sim.tags) == sim.outer)
     }
 
@@ -228,7 +285,11 @@ impl Backend for SimulatedBackend {
         let info = r.info()?;
         let tag = r.tag()?;
         r.finish()?;
-        Ok(Aggregate { backend: self.kind(), info, proof: Arc::new(SimProof(tag)) })
+        Ok(Aggregate {
+            backend: self.kind(),
+            info,
+            proof: Arc::new(SimProof(tag)),
+        })
     }
 
     fn merged_to_bytes(&self, merged: &Merged) -> Vec<u8> {
@@ -258,7 +319,11 @@ impl Backend for SimulatedBackend {
         }
         let outer = r.tag()?;
         r.finish()?;
-        Ok(Merged { backend: self.kind(), components, proof: Arc::new(SimMerged { tags, outer }) })
+        Ok(Merged {
+            backend: self.kind(),
+            components,
+            proof: Arc::new(SimMerged { tags, outer }),
+        })
     }
 }
 
@@ -272,7 +337,10 @@ fn write_info(out: &mut Vec<u8>, info: &AggregateInfo) {
 }
 
 fn malformed(what: &str) -> crate::error::LeanAggError {
-    err(ErrorCode::InvalidAggregate, format!("malformed simulated aggregate: {what}"))
+    err(
+        ErrorCode::InvalidAggregate,
+        format!("malformed simulated aggregate: {what}"),
+    )
 }
 
 /// A strict reader for the simulated byte format.
@@ -283,11 +351,18 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn open(bytes: &'a [u8], kind: u8) -> Result<Self> {
         let Some(rest) = bytes.strip_prefix(SIMULATED_MAGIC.as_slice()) else {
-            return Err(err(ErrorCode::BackendMismatch, "these bytes are not a simulated proof (a real leanMultisig proof?)"));
+            return Err(err(
+                ErrorCode::BackendMismatch,
+                "these bytes are not a simulated proof (a real leanMultisig proof?)",
+            ));
         };
         match rest.split_first() {
             Some((&k, rest)) if k == kind => Ok(Self { bytes: rest }),
-            _ => Err(malformed(if kind == 1 { "not a type-1 aggregate" } else { "not a merged aggregate" })),
+            _ => Err(malformed(if kind == 1 {
+                "not a type-1 aggregate"
+            } else {
+                "not a merged aggregate"
+            })),
         }
     }
 

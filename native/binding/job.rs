@@ -12,7 +12,9 @@ pub struct Job<T: Send + 'static> {
 
 impl<T: Send + 'static> Job<T> {
     pub fn new(work: impl FnOnce() -> LeanResult<T> + Send + 'static) -> Self {
-        Self { work: Some(Box::new(work)) }
+        Self {
+            work: Some(Box::new(work)),
+        }
     }
 
     pub fn spawn(work: impl FnOnce() -> LeanResult<T> + Send + 'static, signal: Option<AbortSignal>) -> AsyncTask<Self>
@@ -27,9 +29,18 @@ impl<T: ToNapiValue + TypeName + Send + 'static> Task for Job<T> {
     type Output = T;
     type JsValue = T;
 
+    /// napi calls this from a C callback: a panic escaping here would abort Node, so the whole
+    /// job runs under the panic guard, not only its backend calls.
     fn compute(&mut self) -> Result<T> {
-        let work = self.work.take().expect("a job runs once");
-        work().map_err(Into::into)
+        let work = self.work.take();
+        crate::panic_guard::guard("job", || match work {
+            Some(work) => work(),
+            None => Err(crate::error::err(
+                crate::error::ErrorCode::InvalidArgument,
+                "this task already ran",
+            )),
+        })
+        .map_err(Into::into)
     }
 
     fn resolve(&mut self, _env: Env, output: T) -> Result<T> {

@@ -93,19 +93,29 @@ impl NativeProver {
         let Some(e) = e else { return Ok(Expected::default()) };
         let signers = match e.signers {
             Some(list) => {
-                let mut keys = list.iter().map(|k| PublicKey::from_bytes(k)).collect::<LeanResult<Vec<_>>>()?;
+                let mut keys = list
+                    .iter()
+                    .map(|k| PublicKey::from_bytes(k))
+                    .collect::<LeanResult<Vec<_>>>()?;
                 keys.sort();
                 keys.dedup();
                 Some(keys)
             }
             None => None,
         };
-        Ok(Expected { message: e.message.map(|m| self.fields(&m)).transpose()?, slot: e.slot, signers })
+        Ok(Expected {
+            message: e.message.map(|m| self.fields(&m)).transpose()?,
+            slot: e.slot,
+            signers,
+        })
     }
 
     fn check_size(bytes: &[u8], max_bytes: u32) -> LeanResult<Vec<u8>> {
         if bytes.len() > max_bytes as usize {
-            return Err(err(ErrorCode::TooLarge, format!("{} bytes, the limit is {max_bytes}", bytes.len())));
+            return Err(err(
+                ErrorCode::TooLarge,
+                format!("{} bytes, the limit is {max_bytes}", bytes.len()),
+            ));
         }
         Ok(bytes.to_vec())
     }
@@ -130,8 +140,11 @@ impl NativeProver {
     /// A prover on the named backend: "simulated" or "lean-multisig". Throws BACKEND_UNAVAILABLE
     /// when this build has no such backend.
     #[napi(constructor)]
-    pub fn new(backend: String, simulated: Option<SimulatedOptions>) -> Result<Self> {
+    /// `threads` sizes the prover pool; the first prover created in the process decides
+    /// (0 or absent: every core).
+    pub fn new(backend: String, simulated: Option<SimulatedOptions>, threads: Option<u32>) -> Result<Self> {
         let kind = BackendKind::parse(&backend)?;
+        threads::configure(threads.map(|t| t as usize))?;
         let s = simulated.unwrap_or_default();
         let config = SimulatedConfig {
             setup_ms: s.setup_ms.unwrap_or(0.0),
@@ -142,7 +155,9 @@ impl NativeProver {
             panic_on: copy_messages(s.panic_on)?,
             fail_on: copy_messages(s.fail_on)?,
         };
-        Ok(Self { backend: backend::create(kind, config)? })
+        Ok(Self {
+            backend: backend::create(kind, config)?,
+        })
     }
 
     #[napi(getter)]
@@ -155,16 +170,15 @@ impl NativeProver {
         self.backend.is_set_up()
     }
 
-    /// Size the prover pool (first call only: 0 = every core) and prepare the backend. Resolves
-    /// with the pool size in force.
+    /// Prepare the backend (leanMultisig compiles its aggregation program). Resolves with the
+    /// prover pool's size.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn setup(&self, threads: Option<u32>, signal: Option<AbortSignal>) -> AsyncTask<Job<u32>> {
+    pub fn setup(&self, signal: Option<AbortSignal>) -> AsyncTask<Job<u32>> {
         let backend = self.backend.clone();
         Job::spawn(
             move || {
-                let n = threads::configure(threads.map(|t| t as usize));
                 ops::run("setup", || backend.setup())?;
-                Ok(n as u32)
+                Ok(threads::size()? as u32)
             },
             signal,
         )
@@ -186,7 +200,10 @@ impl NativeProver {
     ) -> AsyncTask<Job<NativeSecretKey>> {
         let backend = self.backend.clone();
         let checks = (|| {
-            let seed: [u8; 32] = seed.as_ref().try_into().map_err(|_| err(ErrorCode::InvalidLength, "seed must be 32 bytes"))?;
+            let seed: [u8; 32] = seed
+                .as_ref()
+                .try_into()
+                .map_err(|_| err(ErrorCode::InvalidLength, "seed must be 32 bytes"))?;
             ops::check_key_range(first_slot, last_slot)?;
             Ok(seed)
         })();
@@ -198,11 +215,18 @@ impl NativeProver {
 
     /// Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree).
     #[napi(ts_return_type = "Promise<NativeSecretKey>")]
-    pub fn secret_key_from_bytes(&self, bytes: Uint8Array, signal: Option<AbortSignal>) -> AsyncTask<Job<NativeSecretKey>> {
+    pub fn secret_key_from_bytes(
+        &self,
+        bytes: Uint8Array,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<NativeSecretKey>> {
         let b = bytes.as_ref();
         if b.len() != 40 {
             return AsyncTask::with_optional_signal(
-                rejected(err(ErrorCode::InvalidLength, format!("secret key bytes must be 40 bytes, got {}", b.len()))),
+                rejected(err(
+                    ErrorCode::InvalidLength,
+                    format!("secret key bytes must be 40 bytes, got {}", b.len()),
+                )),
                 signal,
             );
         }
@@ -233,8 +257,17 @@ impl NativeProver {
         })
     }
 
-    fn signature_check(&self, pk: &[u8], message: &[u8], sig: &[u8]) -> LeanResult<(PublicKey, MessageFields, Signature)> {
-        Ok((PublicKey::from_bytes(pk)?, self.fields(message)?, Signature::from_bytes(sig)?))
+    fn signature_check(
+        &self,
+        pk: &[u8],
+        message: &[u8],
+        sig: &[u8],
+    ) -> LeanResult<(PublicKey, MessageFields, Signature)> {
+        Ok((
+            PublicKey::from_bytes(pk)?,
+            self.fields(message)?,
+            Signature::from_bytes(sig)?,
+        ))
     }
 
     #[napi(ts_return_type = "Promise<boolean>")]
@@ -248,14 +281,24 @@ impl NativeProver {
     ) -> AsyncTask<Job<bool>> {
         let backend = self.backend.clone();
         let checks = self.signature_check(&public_key, &message, &signature);
-        job_or_reject!(checks, signal, |(pk, m, sig)| ops::run("verify", || Ok(backend.verify_signature(&pk, &m, &sig, slot))))
+        job_or_reject!(checks, signal, |(pk, m, sig)| ops::run("verify", || Ok(
+            backend.verify_signature(&pk, &m, &sig, slot)
+        )))
     }
 
     /// Synchronous twin of `verifySignature` (XMSS verification takes well under a millisecond).
     #[napi]
-    pub fn verify_signature_sync(&self, public_key: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: u32) -> Result<bool> {
+    pub fn verify_signature_sync(
+        &self,
+        public_key: Uint8Array,
+        message: Uint8Array,
+        signature: Uint8Array,
+        slot: u32,
+    ) -> Result<bool> {
         let (pk, m, sig) = self.signature_check(&public_key, &message, &signature)?;
-        Ok(crate::panic_guard::guard("verify", || Ok(self.backend.verify_signature(&pk, &m, &sig, slot)))?)
+        Ok(crate::panic_guard::guard("verify", || {
+            Ok(self.backend.verify_signature(&pk, &m, &sig, slot))
+        })?)
     }
 
     /// Type-1 aggregation of raw signatures and children of the same message and slot.
@@ -284,7 +327,10 @@ impl NativeProver {
         let handle_backend = backend.clone();
         job_or_reject!(checks, signal, |group| {
             let aggregate = ops::aggregate(backend.as_ref(), &group, &flag)?;
-            Ok(NativeAggregate { inner: Arc::new(aggregate), backend: handle_backend })
+            Ok(NativeAggregate {
+                inner: Arc::new(aggregate),
+                backend: handle_backend,
+            })
         })
     }
 
@@ -297,12 +343,12 @@ impl NativeProver {
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<bool>> {
         let backend = self.backend.clone();
-        let checks = self.own(&[aggregate], "aggregate").and_then(|a| Ok((a, self.expected(expected)?)));
-        job_or_reject!(checks, signal, |(a, expected)| ops::run("verify", || ops::verify_aggregate(
-            backend.as_ref(),
-            &a[0],
-            &expected
-        )))
+        let checks = self
+            .own(&[aggregate], "aggregate")
+            .and_then(|a| Ok((a, self.expected(expected)?)));
+        job_or_reject!(checks, signal, |(a, expected)| ops::run("verify", || {
+            ops::verify_aggregate(backend.as_ref(), &a[0], &expected)
+        }))
     }
 
     /// Type-2: merge aggregates of different messages into one proof.
@@ -316,10 +362,15 @@ impl NativeProver {
     ) -> AsyncTask<Job<NativeMerged>> {
         let backend = self.backend.clone();
         let flag = cancel_flag(cancel);
-        let checks = self.own(&parts, "aggregate").and_then(|p| Ok((validate::merge_parts(&p, log_inv_rate)?, p)));
+        let checks = self
+            .own(&parts, "aggregate")
+            .and_then(|p| Ok((validate::merge_parts(&p, log_inv_rate)?, p)));
         job_or_reject!(checks, signal, |(rate, parts)| {
             let merged = ops::merge(backend.as_ref(), &parts, rate, &flag)?;
-            Ok(NativeMerged { inner: Arc::new(merged), backend })
+            Ok(NativeMerged {
+                inner: Arc::new(merged),
+                backend,
+            })
         })
     }
 
@@ -339,13 +390,19 @@ impl NativeProver {
         let checks = (|| {
             validate::same_backend(backend.kind(), [inner.backend], "merged aggregate")?;
             if index as usize >= inner.components.len() {
-                return Err(err(ErrorCode::InvalidArgument, format!("index {index} of {} components", inner.components.len())));
+                return Err(err(
+                    ErrorCode::InvalidArgument,
+                    format!("index {index} of {} components", inner.components.len()),
+                ));
             }
             check_log_inv_rate(log_inv_rate)
         })();
         job_or_reject!(checks, signal, |rate| {
             let a = ops::split(backend.as_ref(), &inner, index as usize, rate, &flag)?;
-            Ok(NativeAggregate { inner: Arc::new(a), backend })
+            Ok(NativeAggregate {
+                inner: Arc::new(a),
+                backend,
+            })
         })
     }
 
@@ -354,32 +411,51 @@ impl NativeProver {
         let backend = self.backend.clone();
         let inner = merged.inner.clone();
         let checks = validate::same_backend(backend.kind(), [inner.backend], "merged aggregate");
-        job_or_reject!(checks, signal, |()| ops::run("verify", || ops::verify_merged(backend.as_ref(), &inner)))
+        job_or_reject!(checks, signal, |()| ops::run("verify", || ops::verify_merged(
+            backend.as_ref(),
+            &inner
+        )))
     }
 
     /// Parse untrusted aggregate bytes (at most `maxBytes`).
     #[napi(ts_return_type = "Promise<NativeAggregate>")]
-    pub fn aggregate_from_bytes(&self, bytes: Uint8Array, max_bytes: u32, signal: Option<AbortSignal>) -> AsyncTask<Job<NativeAggregate>> {
+    pub fn aggregate_from_bytes(
+        &self,
+        bytes: Uint8Array,
+        max_bytes: u32,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<NativeAggregate>> {
         let backend = self.backend.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let a = ops::run("decode", || {
                 ops::require_setup(backend.as_ref())?;
                 backend.aggregate_from_bytes(&owned)
             })?;
-            Ok(NativeAggregate { inner: Arc::new(a), backend })
+            Ok(NativeAggregate {
+                inner: Arc::new(a),
+                backend,
+            })
         })
     }
 
     /// Parse untrusted merged-aggregate bytes (at most `maxBytes`).
     #[napi(ts_return_type = "Promise<NativeMerged>")]
-    pub fn merged_from_bytes(&self, bytes: Uint8Array, max_bytes: u32, signal: Option<AbortSignal>) -> AsyncTask<Job<NativeMerged>> {
+    pub fn merged_from_bytes(
+        &self,
+        bytes: Uint8Array,
+        max_bytes: u32,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<NativeMerged>> {
         let backend = self.backend.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let m = ops::run("decode", || {
                 ops::require_setup(backend.as_ref())?;
                 backend.merged_from_bytes(&owned)
             })?;
-            Ok(NativeMerged { inner: Arc::new(m), backend })
+            Ok(NativeMerged {
+                inner: Arc::new(m),
+                backend,
+            })
         })
     }
 
@@ -399,14 +475,23 @@ impl NativeProver {
             .iter()
             .map(|s| {
                 let (key, message, signature) = self.signature_check(&s.public_key, &s.message, &s.signature)?;
-                Ok(BatchItem::Signature { key, message, signature, slot: s.slot })
+                Ok(BatchItem::Signature {
+                    key,
+                    message,
+                    signature,
+                    slot: s.slot,
+                })
             })
             .collect();
         let mut expected = expected.into_iter();
         for a in &aggregates {
+            // Take this item's expectation first, so a bad item cannot shift the ones after it.
+            let e = expected.next().flatten();
             let item = self.own(&[*a], "aggregate").and_then(|own| {
-                let expected = self.expected(expected.next().flatten())?;
-                Ok(BatchItem::Aggregate { aggregate: own[0].clone(), expected })
+                Ok(BatchItem::Aggregate {
+                    aggregate: own[0].clone(),
+                    expected: self.expected(e)?,
+                })
             });
             items.push(item);
         }
@@ -422,14 +507,17 @@ impl NativeProver {
                     })
                     .unzip();
                 let (index, batch): (Vec<usize>, Vec<BatchItem>) = ready.into_iter().flatten().unzip();
-                for (i, r) in index.into_iter().zip(ops::batch_verify(backend.as_ref(), &batch)) {
+                for (i, r) in index.into_iter().zip(ops::batch_verify(backend.as_ref(), &batch)?) {
                     results[i] = Some(r);
                 }
                 Ok(results
                     .into_iter()
                     .map(|r| match r.expect("every item has a result") {
                         Ok(valid) => BatchResult { valid, error: None },
-                        Err(e) => BatchResult { valid: false, error: Some(e.to_string()) },
+                        Err(e) => BatchResult {
+                            valid: false,
+                            error: Some(e.to_string()),
+                        },
                     })
                     .collect())
             },
