@@ -28,14 +28,18 @@ export class Aggregate {
 
   /** The proof's bytes: for leanMultisig, upstream's compressed format (what other clients send). */
   toBytes(): Uint8Array {
-    this.bytes ??= callSync(() => new Uint8Array(this.handle.toBytes()))
-    return this.bytes.slice()
+    return this.cachedBytes().slice()
   }
 
   /** Size of `toBytes()` in bytes. */
   get proofSize(): number {
+    return this.cachedBytes().length
+  }
+
+  // Serialising compresses the whole proof: do it once per aggregate.
+  private cachedBytes(): Uint8Array {
     this.bytes ??= callSync(() => new Uint8Array(this.handle.toBytes()))
-    return this.bytes.length
+    return this.bytes
   }
 }
 

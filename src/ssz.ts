@@ -13,8 +13,8 @@
 import { ByteListType, ByteVectorType, ContainerType, ListCompositeType, UintNumberType } from '@chainsafe/ssz'
 import type { ValueOf } from '@chainsafe/ssz'
 import type { Aggregate } from './aggregate.js'
-import { isLeanAggError } from './errors.js'
-import { leanAggError, messageOf } from './session/fail.js'
+import { LeanAggError, isLeanAggError } from './errors.js'
+import { messageOf } from './session/fail.js'
 import { buildSnapshot, MAX_CHILDREN, MAX_SIGNERS, MESSAGE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './session/snapshot.js'
 import type { BuildSnapshotOptions, GroupInput, Snapshot, SnapshotGroup } from './session/snapshot.js'
 
@@ -63,7 +63,7 @@ export type DecodeAggregateAsync = (proof: Uint8Array) => Aggregate | Promise<Ag
  */
 export function snapshotToBytes(snapshot: Snapshot): Uint8Array {
   if (snapshot.groups.length > MAX_GROUPS_PER_SNAPSHOT) {
-    throw leanAggError('TOO_LARGE', `${snapshot.groups.length} groups, at most ${MAX_GROUPS_PER_SNAPSHOT} encode`)
+    throw new LeanAggError('TOO_LARGE', `${snapshot.groups.length} groups, at most ${MAX_GROUPS_PER_SNAPSHOT} encode`)
   }
   return SnapshotSsz.serialize({ groups: snapshot.groups.map(groupValue) })
 }
@@ -116,7 +116,7 @@ function groupValue(group: SnapshotGroup | GroupInput): AggregationGroupValue {
   const children = (group.children ?? []).map((child, i) => {
     const proof = child.toBytes()
     if (proof.length > MAX_PROOF_BYTES) {
-      throw leanAggError('TOO_LARGE', `child ${i} proof is ${proof.length} bytes, at most ${MAX_PROOF_BYTES} encode`)
+      throw new LeanAggError('TOO_LARGE', `child ${i} proof is ${proof.length} bytes, at most ${MAX_PROOF_BYTES} encode`)
     }
     return proof
   })
@@ -148,13 +148,13 @@ async function decodeChild(fn: DecodeAggregateAsync, proof: Uint8Array, group: n
 }
 
 function childError(err: unknown, group: number, child: number): Error {
-  return isLeanAggError(err) ? err : leanAggError('INVALID_CHILD', `group ${group} child ${child}: ${messageOf(err)}`)
+  return isLeanAggError(err) ? err : new LeanAggError('INVALID_CHILD', `group ${group} child ${child}: ${messageOf(err)}`)
 }
 
 function decode<T>(fn: () => T, what: string): T {
   try {
     return fn()
   } catch (err) {
-    throw leanAggError('INVALID_ENCODING', `${what}: ${messageOf(err)}`)
+    throw new LeanAggError('INVALID_ENCODING', `${what}: ${messageOf(err)}`)
   }
 }

@@ -2,10 +2,10 @@
  * Many sessions, one prover: applies the busy policy, fences sessions from each other, keeps the
  * status value, and shuts down within a bounded time. Nothing here blocks or waits on a session.
  */
+import { LeanAggError } from '../errors.js'
 import { noopLogger, systemClock, timer } from './clock.js'
 import { OnlineCostEstimator } from './estimator.js'
 import type { CostEstimator, CostPrior } from './estimator.js'
-import { leanAggError } from './fail.js'
 import { nextSessionId } from './ids.js'
 import { EngineMetrics } from './metrics.js'
 import type { PrometheusOptions } from './metrics.js'
@@ -87,7 +87,7 @@ export class AggregationEngine {
 
   constructor(options: EngineOptions) {
     if (typeof options?.prover?.aggregate !== 'function') {
-      throw leanAggError('INVALID_ARGUMENT', 'options.prover must implement aggregate()')
+      throw new LeanAggError('INVALID_ARGUMENT', 'options.prover must implement aggregate()')
     }
     this.#prover = options.prover
     this.#clock = options.clock ?? systemClock
@@ -295,7 +295,7 @@ export class AggregationEngine {
 }
 
 function invalidArg(message: string): never {
-  throw leanAggError('INVALID_ARGUMENT', message)
+  throw new LeanAggError('INVALID_ARGUMENT', message)
 }
 
 function checkBusy(busy: BusyPolicy): BusyPolicy {

@@ -2,7 +2,7 @@
  * Proving-cost model: ms = baseMs + perSignerMs * signers + perChildMs * children, fitted online
  * by recursive least squares with forgetting, starting from a prior the caller can pass.
  */
-import { leanAggError } from './fail.js'
+import { LeanAggError } from '../errors.js'
 
 export interface CostPrior {
   baseMs: number
@@ -57,12 +57,12 @@ export class OnlineCostEstimator implements CostEstimator {
   constructor(options: OnlineCostEstimatorOptions = {}) {
     const prior = { ...DEFAULT_COST_PRIOR, ...options.prior }
     for (const [name, v] of Object.entries(prior)) {
-      if (!Number.isFinite(v) || v < 0) throw leanAggError('INVALID_ARGUMENT', `prior.${name} must be a finite number >= 0`)
+      if (!Number.isFinite(v) || v < 0) throw new LeanAggError('INVALID_ARGUMENT', `prior.${name} must be a finite number >= 0`)
     }
     const weight = options.priorWeight ?? 2
     const lambda = options.forgetting ?? 0.98
-    if (!(weight > 0) || !Number.isFinite(weight)) throw leanAggError('INVALID_ARGUMENT', 'priorWeight must be > 0')
-    if (!(lambda > 0 && lambda <= 1)) throw leanAggError('INVALID_ARGUMENT', 'forgetting must be in (0, 1]')
+    if (!(weight > 0) || !Number.isFinite(weight)) throw new LeanAggError('INVALID_ARGUMENT', 'priorWeight must be > 0')
+    if (!(lambda > 0 && lambda <= 1)) throw new LeanAggError('INVALID_ARGUMENT', 'forgetting must be in (0, 1]')
     this.#theta = [prior.baseMs, prior.perSignerMs, prior.perChildMs]
     // P0 = I / weight: a ridge pull of `weight` towards the prior on each coefficient.
     this.#p = identity(3, 1 / weight)

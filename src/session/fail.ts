@@ -1,10 +1,6 @@
-/** The one place the session code builds typed errors, so the constructor shape lives here only. */
-import { LeanAggError, isLeanAggError } from '../errors.js'
+/** How the session code reads errors a prover threw. */
+import { isLeanAggError } from '../errors.js'
 import type { ErrorCode } from './types.js'
-
-export function leanAggError(code: ErrorCode, message: string): LeanAggError {
-  return new LeanAggError(code, message)
-}
 
 /** The code to report for anything a prover threw; non-library errors count as PROVER_FAILED. */
 export function codeOf(err: unknown): ErrorCode {

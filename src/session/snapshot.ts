@@ -4,8 +4,7 @@
  */
 import type { Aggregate } from '../aggregate.js'
 import type { AggregationGroup, SignedBy } from '../types.js'
-import { isLeanAggError } from '../errors.js'
-import { leanAggError } from './fail.js'
+import { LeanAggError, isLeanAggError } from '../errors.js'
 import type { ErrorCode } from './types.js'
 
 export const MESSAGE_BYTES = 32
@@ -102,7 +101,7 @@ interface Draft {
 }
 
 export function buildSnapshot(groups: readonly GroupInput[], options: BuildSnapshotOptions = {}): Snapshot {
-  if (!Array.isArray(groups)) throw leanAggError('INVALID_ARGUMENT', 'groups must be an array')
+  if (!Array.isArray(groups)) throw new LeanAggError('INVALID_ARGUMENT', 'groups must be an array')
   const dropped: DroppedGroup[] = []
   const byKey = new Map<string, Draft>()
   const order: Draft[] = []
@@ -298,5 +297,5 @@ function safeKey(input: GroupInput): string | undefined {
 }
 
 function invalid(code: ErrorCode, detail: string) {
-  return leanAggError(code, detail)
+  return new LeanAggError(code, detail)
 }
