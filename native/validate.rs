@@ -85,7 +85,7 @@ pub fn group_request(
 }
 
 /// Every child must come from `backend`.
-pub fn same_backend<'a>(backend: BackendKind, kinds: impl IntoIterator<Item = BackendKind>, what: &str) -> Result<()> {
+pub fn same_backend(backend: BackendKind, kinds: impl IntoIterator<Item = BackendKind>, what: &str) -> Result<()> {
     for (i, kind) in kinds.into_iter().enumerate() {
         if kind != backend {
             return Err(err(
