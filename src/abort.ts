@@ -1,13 +1,14 @@
 /** AbortSignal plumbing shared by every async operation. */
 import { abortedError, fromNative } from './errors.js'
 import { native } from './native.js'
-import type { CancelToken } from './native.js'
+import type { CancelToken, NativeSignal } from './native.js'
 
 /**
- * Native work: gets a cancel token, and an AbortSignal of our own to hand to napi (napi sets
- * `onabort` on the signal it is given, so the caller's signal never reaches the addon).
+ * Native work: gets a cancel token, and a signal of our own to hand to napi (napi sets `onabort`
+ * on the signal it is given, so the caller's signal never reaches the addon; the native types
+ * accept only a `NativeSignal`).
  */
-export type NativeRun<T> = (token: CancelToken, signal: AbortSignal | undefined) => Promise<T>
+export type NativeRun<T> = (token: CancelToken, signal: NativeSignal | undefined) => Promise<T>
 
 /**
  * Start native work unless `signal` is already aborted. On abort the returned promise rejects at
@@ -25,7 +26,7 @@ export function startAbortable<T>(signal: AbortSignal | undefined, run: NativeRu
   let work: Promise<T>
   try {
     token = new native.CancelToken()
-    work = run(token, inner?.signal)
+    work = run(token, inner?.signal as NativeSignal | undefined)
   } catch (e) {
     work = Promise.reject(e)
   }

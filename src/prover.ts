@@ -6,8 +6,8 @@ import { Lane } from './lane.js'
 import { u32 } from './validate.js'
 import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
-import type { CancelToken, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
-import type { ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
+import type { NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
+import type { BatchResult as NativeBatchResult, ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
 import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
 import type { AggregationSession, SessionOptions } from './session/session.js'
 import type { GroupInput, Snapshot } from './session/snapshot.js'
@@ -174,7 +174,7 @@ export class Prover implements GroupProver {
         u32('slot', group.slot),
         u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
         token,
-        options.signal,
+        signal,
       ),
     ).then((a) => new Aggregate(a))
   }
@@ -191,7 +191,7 @@ export class Prover implements GroupProver {
         aggregates.map((a) => a.handle),
         u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
         token,
-        options.signal,
+        signal,
       ),
     ).then((m) => new MergedAggregate(m))
   }
@@ -226,7 +226,7 @@ export class Prover implements GroupProver {
   batchVerify(items: readonly BatchItem[], options: OpOptions = {}): Promise<BatchResult[]> {
     // The addon takes signatures and aggregates as two lists; `order` maps results back.
     const order: number[] = []
-    const run = (_token: CancelToken, signal: AbortSignal | undefined) => {
+    const run: NativeRun<NativeBatchResult[]> = (_token, signal) => {
       const sigs: SignatureItem[] = []
       const aggs: NativeAggregate[] = []
       const expected: (NativeExpected | null)[] = []

@@ -70,3 +70,39 @@ describe.skipIf(REAL)('abort and cancellation (simulated)', () => {
     await rejectsWith(p.setup(), 'CLOSED')
   })
 })
+
+// napi replaces `onabort` on any AbortSignal it is handed; a caller's handler must survive every
+// operation (the addon only ever sees leanagg's own signal).
+describe(`the caller's AbortSignal never reaches the addon (${REAL ? 'lean-multisig' : 'simulated'})`, () => {
+  it('its onabort handler still runs after every async operation', async () => {
+    const prover = makeProver()
+    const watched = new Map<string, { controller: AbortController; fired: boolean }>()
+    const signal = (op: string): { signal: AbortSignal } => {
+      const entry = { controller: new AbortController(), fired: false }
+      entry.controller.signal.onabort = () => {
+        entry.fired = true
+      }
+      watched.set(op, entry)
+      return { signal: entry.controller.signal }
+    }
+    await prover.setup(signal('setup'))
+    const key = await prover.generateKey(new Uint8Array(32).fill(9), 0, 7, signal('generateKey'))
+    await prover.secretKeyFromBytes(key.toBytes(), signal('secretKeyFromBytes'))
+    const [m1, m2] = [message(21), message(22)]
+    const sig1 = await prover.sign(key, m1, 2, signal('sign'))
+    await prover.verify(key.publicKey, m1, sig1, 2, signal('verify'))
+    const a1 = await prover.aggregate({ message: m1, slot: 2, signatures: [{ publicKey: key.publicKey, signature: sig1 }] }, signal('aggregate'))
+    const a2 = await prover.aggregate({ message: m2, slot: 2, signatures: await signAll(prover, await keys(prover, 1, 40, 0, 7), m2, 2) })
+    await prover.verifyAggregate(a1, signal('verifyAggregate'))
+    await prover.aggregateFromBytes(a1.toBytes(), signal('aggregateFromBytes'))
+    const merged = await prover.merge([a1, a2], signal('merge'))
+    await prover.verifyMerged(merged, signal('verifyMerged'))
+    await prover.mergedFromBytes(merged.toBytes(), signal('mergedFromBytes'))
+    await prover.split(merged, 0, signal('split'))
+    await prover.batchVerify([{ kind: 'aggregate', aggregate: a1 }], signal('batchVerify'))
+    await prover.close()
+    for (const entry of watched.values()) entry.controller.abort()
+    const lost = [...watched].filter(([, e]) => !e.fired).map(([op]) => op)
+    expect(lost).toEqual([])
+  })
+})
