@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'PROVER_PANIC',
   'ABORTED',
   'CLOSED',
+  'UNSUPPORTED_PLATFORM',
+  'BINDING_NOT_FOUND',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

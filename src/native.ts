@@ -1,6 +1,24 @@
-/** The compiled addon (loaded by napi-rs's generated loader for this platform). */
+/**
+ * The compiled addon, loaded by napi-rs's generated loader (`index.js`). When no binary fits this
+ * machine, the load fails with one LeanAggError that says what this platform is, which prebuilt
+ * packages exist and what to do, instead of napi-rs's generic advice.
+ */
 import type * as Binding from '../index.js'
-export * as native from '../index.js'
+import { bindingLoadError, cpuLacksRequiredFeatures } from './platform.js'
+
+function load(): typeof Binding {
+  const cpuError = cpuLacksRequiredFeatures()
+  if (cpuError) throw cpuError
+  try {
+    // The generated loader is CommonJS: it picks `leanagg.<platform>.node` beside it, or the
+    // `leanagg-<platform>` package, or NAPI_RS_NATIVE_LIBRARY_PATH.
+    return require('../index.js') as typeof Binding
+  } catch (e) {
+    throw bindingLoadError(e)
+  }
+}
+
+export const native = load()
 
 declare const fromLeanagg: unique symbol
 /**
