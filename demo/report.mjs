@@ -146,6 +146,8 @@ export function summaryLines(run, { slots, closeNote }) {
   const signaturesTotal = records.reduce((n, r) => n + r.meta.reduce((m, g) => m + g.signatures, 0), 0)
   const covered = proofs.reduce((n, p) => n + p.signatures, 0)
   const budget = firstBudgetSkip(records)
+  // The head vote is each slot's largest group, the one the safe-target update needs most.
+  const headSlots = new Set(records.filter((r) => r.proofs.some((p) => p.label === 'head')).map((r) => r.slot))
 
   const how =
     run.stoppedIn === undefined
@@ -158,6 +160,7 @@ export function summaryLines(run, { slots, closeNote }) {
       `skipped ${sum((s) => s.skipped)}${Object.keys(skipped).length ? ` (${list(skipped)})` : ''}, ` +
       `failed ${sum((s) => s.failed)}${Object.keys(failed).length ? ` (${list(failed)})` : ''}, abandoned while proving ${sum((s) => s.cancelled)}`,
     `  covered     ${covered} of ${signaturesTotal} signatures received went into a published aggregate`,
+    `  head vote   published in ${headSlots.size} of ${plural(records.length, 'slot')} (each slot's largest group)`,
     `  starved     ${starved.length} of ${plural(records.length, 'slot')} aggregated nothing while groups waited${starved.length ? `: slots ${starved.join(', ')}` : ''}`,
     proveMs.length
       ? `  prove ms    mean ${fmt(proveMs.reduce((a, b) => a + b, 0) / proveMs.length)}, max ${fmt(Math.max(...proveMs))} over ${plural(proveMs.length, 'proof')}`
