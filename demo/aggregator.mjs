@@ -4,7 +4,12 @@
  * `npm run demo`: a small aggregator on a slot clock, on the real prover when this build has it.
  * This file only wires things up: flags, backend, setup, keys, the slot loop, Ctrl-C, exit codes.
  * Exit codes: 0 when the run completes or Ctrl-C stops it cleanly, 1 on an error (one line on
- * stderr, no stack trace), 2 on bad flags, 130 on a second Ctrl-C (immediate exit).
+ * stderr, no stack trace), 2 on bad flags. A second Ctrl-C kills the process with SIGINT at once
+ * (a shell reports 130).
+ *
+ * Node cannot exit while a native call runs on the libuv pool (exit joins its threads), and a
+ * leanMultisig setup or proof cannot be interrupted: after a first Ctrl-C the summary is printed
+ * at once, and the process ends when that call returns (up to a proof, or the ~8 s setup).
  */
 import { resolve } from 'node:path'
 import { LeanAggError, Prover } from 'leanagg'
@@ -34,12 +39,15 @@ async function main(argv) {
     return 0
   }
 
-  // First Ctrl-C: stop cleanly. A second one: the user means it (a real proof cannot be stopped).
+  // First Ctrl-C: stop cleanly. A second one: the user means it. process.exit() would wait for
+  // the native call in flight, so die by the signal itself, which waits for nothing.
   const stop = new AbortController()
   process.on('SIGINT', () => {
     if (stop.signal.aborted) {
       err('second Ctrl-C: exiting now')
-      process.exit(130)
+      process.removeAllListeners('SIGINT')
+      process.kill(process.pid, 'SIGINT')
+      return
     }
     err('Ctrl-C: stopping cleanly (press again to exit at once)')
     stop.abort(new Error('Ctrl-C'))
@@ -54,10 +62,12 @@ async function main(argv) {
   let run
   /** @type {string} */
   let stoppedDuring = 'setup'
+  let setupDone = false
   try {
     if (backend === 'lean-multisig') err('setting up leanMultisig (compiles its aggregation program; about 8 s on 2 cores)...')
     const setupStarted = performance.now()
     await prover.setup({ signal: stop.signal })
+    setupDone = true
     out(`prover: set up in ${Math.round(performance.now() - setupStarted)} ms`)
 
     stoppedDuring = 'key loading'
@@ -97,6 +107,9 @@ async function main(argv) {
   out('')
   if (run) for (const l of summaryLines(run, { slots: options.slots, closeNote })) out(l)
   else out(`summary: stopped by Ctrl-C during ${stoppedDuring}; no slot ran\n  prover      ${closeNote}`)
+  if (!setupDone || report.proofStillRunning) {
+    err(`note: the prover's ${setupDone ? 'proof' : 'setup'} cannot be interrupted; exiting when it returns (Ctrl-C again to exit at once)`)
+  }
   return 0
 }
 
@@ -116,9 +129,13 @@ process.stdout.on('error', (e) => {
   throw e
 })
 
-// Exit explicitly once output is flushed: an uninterruptible native proof may still be running
-// in the background, and a stopped demo should not wait for it.
-const exit = (/** @type {number} */ code) => process.stdout.write('', () => process.exit(code))
+// Exit explicitly once output is flushed, with Node's default SIGINT handling back: exit may
+// still wait for a native call in flight, and a Ctrl-C then must end the process at once.
+const exit = (/** @type {number} */ code) =>
+  process.stdout.write('', () => {
+    process.removeAllListeners('SIGINT')
+    process.exit(code)
+  })
 main(process.argv.slice(2)).then(exit, (e) => {
   err(oneLine(e))
   exit(1)
