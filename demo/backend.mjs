@@ -6,8 +6,8 @@ import { availableBackends } from 'leanagg'
 /** @typedef {import('leanagg').SimulatedOptions} SimulatedOptions */
 
 /**
- * The simulated backend's latency model, fitted to the real prover on this project's 2-core
- * machines (shared/notes, and the demo's own runs): about 0.35-0.45 s for a group of 1-4
+ * The simulated backend's latency model, fitted to the real prover as measured on 2-core AMD
+ * EPYC machines (AVX2) through leanagg: about 0.35-0.45 s for a group of 1-4
  * signatures, 1.1 s for 24, 1.6 s for 32, and about 2.5 s more per child aggregate. The simulated
  * backend also charges perSignerMs for each child signer (the real prover does not re-verify
  * them), so perChildMs is set lower to land near the real cost of the demo's child groups.
