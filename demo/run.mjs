@@ -1,0 +1,195 @@
+// @ts-check
+/**
+ * The slot loop: what an aggregator does each slot.
+ *   intervals 0-1  signatures arrive (validators sign, spread over the two intervals)
+ *   interval 2     snapshot the pool, start a session with a deadline 50 ms before interval 3
+ *   as they land   publish each aggregate (it becomes a child for late signatures next slot)
+ * A slot's line is printed once its session has settled and the slot has ended.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { buildSnapshot } from 'leanagg'
+import { AttestationPool } from './pool.mjs'
+import { publishLine, slotLine, tableHeader } from './report.mjs'
+import { SlotClock } from './slot-clock.mjs'
+import { planSlot } from './workload.mjs'
+
+/** @typedef {import('leanagg').Prover} Prover */
+/** @typedef {import('leanagg').SecretKey} SecretKey */
+/** @typedef {import('leanagg').AggregationSession} AggregationSession */
+/** @typedef {import('./report.mjs').SlotRecord} SlotRecord */
+/** @typedef {import('./report.mjs').RunResult} RunResult */
+/** @typedef {import('./pool.mjs').GroupMeta} GroupMeta */
+
+/** Before interval 3 (the safe-target update), room to publish. */
+export const DEADLINE_MARGIN_MS = 50
+/** Signatures are produced this long before interval 2 at the latest, so they are in the snapshot. */
+const ARRIVAL_MARGIN_MS = 20
+
+/**
+ * @param {object} o
+ * @param {Prover} o.prover set up
+ * @param {SecretKey[]} o.keys one per validator
+ * @param {{ slots: number, slotMs: number, intervals: number, verbose: boolean }} o.options
+ * @param {(line: string) => void} o.out
+ * @param {AbortSignal} o.signal aborting it stops the run cleanly
+ * @returns {Promise<RunResult>}
+ */
+export async function runSlots({ prover, keys, options, out, signal }) {
+  const first = 1
+  const last = options.slots
+  // Slot 1 starts shortly after now; slot 0 would be genesis.
+  const clock = new SlotClock({ genesisMs: Date.now() + 200 - first * options.slotMs, slotMs: options.slotMs, intervals: options.intervals })
+  const pool = new AttestationPool()
+  const overallLoop = monitorEventLoopDelay({ resolution: 1 })
+  const slotLoop = monitorEventLoopDelay({ resolution: 1 })
+  const signing = new AbortController()
+  /** @type {Set<NodeJS.Timeout>} */
+  const timers = new Set()
+  /** @type {Set<Promise<unknown>>} */
+  const pending = new Set()
+  /** @type {Set<AggregationSession>} */
+  const sessions = new Set()
+  /** @type {Map<number, SlotRecord>} */
+  const records = new Map()
+  /** @type {Map<number, { p99: number, max: number }>} */
+  const loops = new Map()
+  let current = first - 1
+  let printed = first - 1
+  /** @type {unknown} */
+  let failure
+  let stopped = false
+
+  const track = (/** @type {Promise<unknown>} */ p) => {
+    pending.add(p)
+    void p.finally(() => pending.delete(p))
+  }
+  const fail = (/** @type {unknown} */ err) => {
+    failure ??= err
+    stop()
+  }
+  // Stop: no new tick, no new signature, sessions cancelled. Nothing here waits.
+  const stop = () => {
+    clock.stop()
+    signing.abort(new Error('stopped'))
+    for (const t of timers) clearTimeout(t)
+    timers.clear()
+    for (const s of sessions) s.cancel('demo stopped')
+  }
+  const onAbort = () => {
+    stopped = true
+    stop()
+  }
+  signal.addEventListener('abort', onAbort, { once: true })
+
+  // Print slot lines in order, each once its session settled and its slot ended.
+  const flush = () => {
+    for (;;) {
+      const r = records.get(printed + 1)
+      if (!r || !r.summary || !loops.has(r.slot)) return
+      r.loop = loops.get(r.slot)
+      out(slotLine(r))
+      printed++
+    }
+  }
+
+  const endSlot = (/** @type {number} */ slot) => {
+    loops.set(slot, { p99: slotLoop.percentile(99) / 1e6, max: slotLoop.max / 1e6 })
+    slotLoop.reset()
+    flush()
+  }
+
+  const startSlot = (/** @type {number} */ slot) => {
+    current = slot
+    const slotStart = clock.intervalStart(slot, 0)
+    const windowMs = Math.max(1, 2 * clock.intervalMs - ARRIVAL_MARGIN_MS)
+    for (const task of planSlot(slot, keys.length, windowMs, slot > first)) {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        const key = /** @type {SecretKey} */ (keys[task.validator])
+        track(
+          prover.sign(key, task.message, task.signSlot, { signal: signing.signal }).then(
+            (signature) => pool.add(task, { publicKey: key.publicKey, signature }),
+            (err) => {
+              if (!signing.signal.aborted) fail(err)
+            },
+          ),
+        )
+      }, Math.max(0, slotStart + task.atMs - Date.now()))
+      timers.add(timer)
+    }
+  }
+
+  const startSession = (/** @type {number} */ slot) => {
+    const { inputs, meta } = pool.groupsFor(slot)
+    pool.prune(slot)
+    const snapshot = buildSnapshot(inputs)
+    const deadlineAt = clock.intervalStart(slot, 3) - DEADLINE_MARGIN_MS
+    const session = prover.startSession(snapshot, { deadlineAt, late: 'deliver' })
+    /** @type {SlotRecord} */
+    const record = { slot, meta, toProve: snapshot.groups.length, proofs: [], summary: undefined, loop: undefined }
+    records.set(slot, record)
+    sessions.add(session)
+    track(publish(session, record).then(() => {
+      sessions.delete(session)
+      flush()
+    }, fail))
+  }
+
+  // Stream the session: each aggregate is published (and kept as a future child) as it lands.
+  const publish = async (/** @type {AggregationSession} */ session, /** @type {SlotRecord} */ record) => {
+    for await (const result of session) {
+      const m = /** @type {GroupMeta} */ (record.meta[result.index])
+      pool.publish(m.slot, m.data, result.aggregate)
+      const proof = {
+        label: m.label,
+        ms: result.provedAt - result.startedAt,
+        late: result.late,
+        signers: result.signerCount,
+        signatures: result.signatureCount,
+      }
+      record.proofs.push(proof)
+      if (options.verbose) {
+        const since = result.finishedAt - clock.intervalStart(record.slot, 0)
+        out(publishLine(record.slot, since, { ...proof, children: result.childCount, proofSize: result.proofSize }))
+      }
+    }
+    record.summary = await session.done
+  }
+
+  const onTick = (/** @type {number} */ slot, /** @type {number} */ interval) => {
+    try {
+      if (interval === 0) {
+        if (slot > first) endSlot(slot - 1)
+        startSlot(slot)
+      } else if (interval === 2) startSession(slot)
+    } catch (err) {
+      fail(err)
+    }
+  }
+
+  out(tableHeader())
+  overallLoop.enable()
+  slotLoop.enable()
+  let sessionSkippedByStop = false
+  try {
+    await clock.run(first, last, onTick)
+    if (current >= first) endSlot(current)
+    sessionSkippedByStop = stopped && !records.has(current)
+    // Late proofs of the last slots are still published: wait for every session and signature.
+    while (pending.size > 0) await Promise.allSettled([...pending])
+  } finally {
+    stop()
+    signal.removeEventListener('abort', onAbort)
+    overallLoop.disable()
+    slotLoop.disable()
+  }
+  if (failure !== undefined) throw failure
+  flush()
+  return {
+    slots: [...records.values()],
+    lastSlot: last,
+    stoppedIn: stopped ? Math.max(current, first) : undefined,
+    sessionSkippedByStop,
+    loop: { p99: overallLoop.percentile(99) / 1e6, max: overallLoop.max / 1e6 },
+  }
+}
