@@ -42,11 +42,16 @@ export declare class NativeMerged {
 export declare class NativeProver {
   /**
    * A prover on the named backend: "simulated" or "lean-multisig". Throws BACKEND_UNAVAILABLE
-   * when this build has no such backend.
+   * when this build has no such backend, or when process isolation is asked for and not
+   * available here.
    * `threads` sizes the prover pool; the first prover created in the process decides
    * (0 or absent: every core).
    */
-  constructor(backend: string, simulated?: SimulatedOptions | undefined | null, threads?: number | undefined | null)
+  constructor(backend: string, simulated?: SimulatedOptions | undefined | null, threads?: number | undefined | null, isolation?: IsolationOptions | undefined | null)
+  /** "process" when proofs run in killable child processes, else "in-process". */
+  get isolation(): 'process' | 'in-process'
+  /** Stop the prover server, killing any proof in flight (no-op in-process). */
+  shutdown(): void
   get backend(): string
   get isSetUp(): boolean
   /**
@@ -113,6 +118,12 @@ export interface ComponentInfo {
   signers: Array<Buffer>
 }
 
+export interface CrashFault {
+  message: Uint8Array
+  /** "abort", "segfault", "stack-overflow" or "out-of-memory". */
+  kind: 'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory'
+}
+
 /** Stable error codes, for the TypeScript layer's exhaustiveness test. */
 export declare function errorCodes(): Array<string>
 
@@ -122,6 +133,20 @@ export interface ExpectedAggregate {
   slot?: number
   signers?: Array<Uint8Array>
 }
+
+/** Where proofs run. */
+export interface IsolationOptions {
+  /** In child processes of a prover server, which can be killed (unix only). */
+  process: boolean
+  /** With `process`: a proof's own memory above what it shares with the server. */
+  maxProofMemoryBytes?: number
+}
+
+/**
+ * Whether proofs can run in killable processes here: a unix system, with the prover server
+ * executable beside this addon.
+ */
+export declare function processIsolationAvailable(): boolean
 
 export interface SignatureItem {
   publicKey: Uint8Array
@@ -142,4 +167,13 @@ export interface SimulatedOptions {
   panicOn?: Array<Uint8Array>
   /** 32-byte messages whose groups fail with PROVER_FAILED. */
   failOn?: Array<Uint8Array>
+  /** Groups that really crash the prover process (only with process isolation). */
+  crashOn?: Array<CrashFault>
+  /**
+   * Groups whose proof comes back for another claim, as from a confused prover process (only
+   * with process isolation, which must refuse it).
+   */
+  wrongClaimOn?: Array<Uint8Array>
+  /** "Prove" by spinning every prover thread instead of sleeping, so CPU use is real. */
+  burnCpu?: boolean
 }

@@ -842,3 +842,4 @@ module.exports.NativeProver = nativeBinding.NativeProver
 module.exports.NativeSecretKey = nativeBinding.NativeSecretKey
 module.exports.availableBackends = nativeBinding.availableBackends
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.processIsolationAvailable = nativeBinding.processIsolationAvailable

@@ -37,6 +37,8 @@ codes! {
     BackendMismatch => "BACKEND_MISMATCH",
     ProverFailed => "PROVER_FAILED",
     ProverPanic => "PROVER_PANIC",
+    ProverCrashed => "PROVER_CRASHED",
+    ProverOutOfMemory => "PROVER_OUT_OF_MEMORY",
     Aborted => "ABORTED",
 }
 
@@ -62,10 +64,4 @@ pub type Result<T, E = LeanAggError> = std::result::Result<T, E>;
 /// Shorthand: `Err(err(ErrorCode::X, "..."))`.
 pub fn err(code: ErrorCode, detail: impl fmt::Display) -> LeanAggError {
     LeanAggError::new(code, detail)
-}
-
-impl From<LeanAggError> for napi::Error {
-    fn from(e: LeanAggError) -> Self {
-        napi::Error::new(napi::Status::GenericFailure, e.to_string())
-    }
 }

@@ -3,13 +3,16 @@
 //! Layers, each in its own module: `types` and `message` (values and the 32-byte message
 //! mapping), `validate` (cheap checks on the JS thread), `backend` (the prover seam: simulated,
 //! and leanMultisig in the real-prover build), `ops` (staged work on the prover pool, under the
-//! panic guard), `binding` (napi-rs classes and async tasks).
+//! panic guard), `isolation` (proofs in a prover server's child processes, which can be killed),
+//! `binding` (napi-rs classes and async tasks; the prover server builds without it).
 #![deny(clippy::all)]
 
 pub mod backend;
+#[cfg(feature = "napi")]
 pub mod binding;
 pub mod cancel;
 pub mod error;
+pub mod isolation;
 pub mod message;
 pub mod ops;
 pub mod panic_guard;

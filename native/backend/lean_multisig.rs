@@ -22,7 +22,10 @@ use crate::types::*;
 const MAX_DECOMPRESSED_BYTES: usize = 64 << 20;
 
 pub struct LeanMultisigBackend {
+    /// The aggregation program is compiled (enough to verify).
     set_up: AtomicBool,
+    /// DFT twiddles are precomputed too (needed to prove).
+    prover_ready: AtomicBool,
 }
 
 impl LeanMultisigBackend {
@@ -33,6 +36,7 @@ impl LeanMultisigBackend {
             .get_or_init(|| {
                 Arc::new(LeanMultisigBackend {
                     set_up: AtomicBool::new(false),
+                    prover_ready: AtomicBool::new(false),
                 })
             })
             .clone()
@@ -148,7 +152,16 @@ impl Backend for LeanMultisigBackend {
     }
 
     fn setup(&self) -> Result<()> {
-        lean_multisig::setup_prover();
+        if !self.prover_ready.load(Ordering::Acquire) {
+            lean_multisig::setup_prover();
+            self.prover_ready.store(true, Ordering::Release);
+        }
+        self.set_up.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn setup_verifier(&self) -> Result<()> {
+        lean_multisig::setup_verifier();
         self.set_up.store(true, Ordering::Release);
         Ok(())
     }
@@ -193,6 +206,7 @@ impl Backend for LeanMultisigBackend {
     }
 
     fn prove_aggregate(&self, group: &GroupRequest, _cancel: &CancelFlag) -> Result<Aggregate> {
+        self.setup()?;
         let children = group
             .children
             .iter()
@@ -213,6 +227,7 @@ impl Backend for LeanMultisigBackend {
     }
 
     fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, _cancel: &CancelFlag) -> Result<Merged> {
+        self.setup()?;
         let parts = parts
             .iter()
             .map(|p| self.type1(p).cloned())
@@ -232,6 +247,7 @@ impl Backend for LeanMultisigBackend {
         log_inv_rate: usize,
         _cancel: &CancelFlag,
     ) -> Result<Aggregate> {
+        self.setup()?;
         let type2 = self.type2(merged)?.clone();
         let sig = split_type_2(type2, index, log_inv_rate).map_err(|e| prover_failed("split", e))?;
         Ok(self.wrap_type1(sig))

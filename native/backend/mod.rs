@@ -10,6 +10,7 @@ use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result};
 use crate::types::*;
 
+pub mod isolated;
 #[cfg(feature = "lean-multisig")]
 pub mod lean_multisig;
 pub mod simulated;
@@ -19,6 +20,11 @@ pub trait Backend: Send + Sync + 'static {
 
     /// One-time preparation (compiling the aggregation program). Idempotent.
     fn setup(&self) -> Result<()>;
+    /// What verification and decoding need, when proofs are made elsewhere (a prover server).
+    fn setup_verifier(&self) -> Result<()> {
+        self.setup()
+    }
+    /// Ready to verify (and, after `setup`, to prove).
     fn is_set_up(&self) -> bool;
 
     /// The prover's 8-element message for a 32-byte message (see `message.rs`).

@@ -2,12 +2,15 @@
 //! real prover's memory and time. Nothing here is secure. Its keys, signatures and proofs are
 //! Keccak tags anyone can forge, and its proof bytes start with `SIMULATED_MAGIC`, which the
 //! real backend rejects by name. Latency is deterministic and set by the caller; "proving"
-//! sleeps in 1 ms steps and stops at the first step after cancellation.
+//! sleeps in 1 ms steps (or spins every pool thread, `burn_cpu`) and stops at the first step
+//! after cancellation. Crash faults really crash the process: they exist to test process
+//! isolation, and the binding refuses them in-process.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
 use sha3::{Digest, Keccak256};
 
 use super::{payload, signer_union, Backend, SIMULATED_MAGIC};
@@ -16,8 +19,33 @@ use crate::error::{err, ErrorCode, Result};
 use crate::message::message_hash_input;
 use crate::types::*;
 
+/// How an injected crash kills the prover process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CrashKind {
+    Abort,
+    Segfault,
+    StackOverflow,
+    /// An allocation fails (after filling `maxProofMemoryBytes` where a limit is set).
+    OutOfMemory,
+}
+
+impl CrashKind {
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "abort" => Ok(CrashKind::Abort),
+            "segfault" => Ok(CrashKind::Segfault),
+            "stack-overflow" => Ok(CrashKind::StackOverflow),
+            "out-of-memory" => Ok(CrashKind::OutOfMemory),
+            other => Err(err(
+                ErrorCode::InvalidArgument,
+                format!("unknown crash kind '{other}' (abort, segfault, stack-overflow, out-of-memory)"),
+            )),
+        }
+    }
+}
+
 /// Deterministic latency model and fault injection.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SimulatedConfig {
     pub setup_ms: f64,
     /// A type-1 proof takes `prove_base_ms + per_signer_ms * signers + per_child_ms * children`.
@@ -29,6 +57,12 @@ pub struct SimulatedConfig {
     /// Groups whose 32-byte message is listed here fail while proving, as a panic or an error.
     pub panic_on: Vec<[u8; 32]>,
     pub fail_on: Vec<[u8; 32]>,
+    /// Groups whose message is listed here crash the prover process while proving.
+    pub crash_on: Vec<([u8; 32], CrashKind)>,
+    /// Groups whose message is listed here get an aggregate of another claim (a confused prover).
+    pub wrong_claim_on: Vec<[u8; 32]>,
+    /// "Prove" by spinning every thread of the prover pool instead of sleeping.
+    pub burn_cpu: bool,
 }
 
 pub struct SimulatedBackend {
@@ -36,6 +70,8 @@ pub struct SimulatedBackend {
     set_up: AtomicBool,
     panic_on: Vec<MessageFields>,
     fail_on: Vec<MessageFields>,
+    crash_on: Vec<(MessageFields, CrashKind)>,
+    wrong_claim_on: Vec<MessageFields>,
 }
 
 /// A simulated proof: a tag over what the aggregate claims.
@@ -92,8 +128,22 @@ impl SimulatedBackend {
             set_up: AtomicBool::new(false),
             panic_on: vec![],
             fail_on: vec![],
+            crash_on: vec![],
+            wrong_claim_on: vec![],
             config,
         };
+        backend.wrong_claim_on = backend
+            .config
+            .wrong_claim_on
+            .iter()
+            .map(|m| backend.message_fields(m))
+            .collect();
+        backend.crash_on = backend
+            .config
+            .crash_on
+            .iter()
+            .map(|(m, kind)| (backend.message_fields(m), *kind))
+            .collect();
         backend.panic_on = backend
             .config
             .panic_on
@@ -122,7 +172,24 @@ impl SimulatedBackend {
 
     /// Sleep `ms`, checking `cancel` every millisecond.
     fn work(&self, ms: f64, cancel: &CancelFlag) -> Result<()> {
+        self.wait(ms, cancel, false)
+    }
+
+    /// Prove for `ms`: as `work`, or spinning every thread of the pool with `burn_cpu`.
+    fn prove_for(&self, ms: f64, cancel: &CancelFlag) -> Result<()> {
+        self.wait(ms, cancel, self.config.burn_cpu)
+    }
+
+    fn wait(&self, ms: f64, cancel: &CancelFlag, burn: bool) -> Result<()> {
         let end = Instant::now() + Duration::from_secs_f64(ms.max(0.0) / 1000.0);
+        if burn {
+            rayon::broadcast(|_| {
+                while Instant::now() < end && !cancel.is_cancelled() {
+                    std::hint::spin_loop();
+                }
+            });
+            return cancel.check();
+        }
         loop {
             cancel.check()?;
             let now = Instant::now();
@@ -134,6 +201,9 @@ impl SimulatedBackend {
     }
 
     fn inject_faults(&self, message: &MessageFields) -> Result<()> {
+        if let Some((_, kind)) = self.crash_on.iter().find(|(m, _)| m == message) {
+            crash(*kind);
+        }
         if self.panic_on.contains(message) {
             panic!("simulated prover panic (fault injected for this message)");
         }
@@ -212,8 +282,12 @@ impl Backend for SimulatedBackend {
         let ms = c.prove_base_ms
             + c.per_signer_ms * info.signers.len() as f64
             + c.per_child_ms * group.children.len() as f64;
-        self.work(ms, cancel)?;
+        self.prove_for(ms, cancel)?;
         self.inject_faults(&group.message)?;
+        let mut info = info;
+        if self.wrong_claim_on.contains(&group.message) {
+            info.slot = info.slot.wrapping_add(1);
+        }
         let tag = info_tag(&info);
         Ok(Aggregate {
             backend: self.kind(),
@@ -235,7 +309,7 @@ impl Backend for SimulatedBackend {
             .iter()
             .map(|p| self.proof_of(p).map(|proof| proof.0))
             .collect::<Result<Vec<_>>>()?;
-        self.work(
+        self.prove_for(
             self.config.prove_base_ms + self.config.per_child_ms * parts.len() as f64,
             cancel,
         )?;
@@ -250,7 +324,7 @@ impl Backend for SimulatedBackend {
     fn prove_split(&self, merged: &Merged, index: usize, _rate: usize, cancel: &CancelFlag) -> Result<Aggregate> {
         self.require_setup()?;
         let sim = payload::<SimMerged>(merged.backend, self.kind(), &merged.proof, "merged aggregate")?;
-        self.work(self.config.prove_base_ms + self.config.per_child_ms, cancel)?;
+        self.prove_for(self.config.prove_base_ms + self.config.per_child_ms, cancel)?;
         let info = merged.components[index].clone();
         Ok(Aggregate {
             backend: self.kind(),
@@ -324,6 +398,42 @@ impl Backend for SimulatedBackend {
             components,
             proof: Arc::new(SimMerged { tags, outer }),
         })
+    }
+}
+
+/// Really crash this process, the way a faulty prover would.
+fn crash(kind: CrashKind) -> ! {
+    match kind {
+        CrashKind::Abort => std::process::abort(),
+        CrashKind::Segfault => {
+            // SAFETY: none; this write is the fault. A volatile write keeps it from being elided.
+            unsafe { std::ptr::null_mut::<u64>().write_volatile(1) };
+            std::process::abort()
+        }
+        CrashKind::StackOverflow => {
+            #[allow(unconditional_recursion)]
+            fn recurse(depth: u64) -> u64 {
+                let frame = std::hint::black_box([depth; 64]);
+                recurse(depth + 1).wrapping_add(frame[0])
+            }
+            recurse(0);
+            std::process::abort()
+        }
+        CrashKind::OutOfMemory => {
+            // Fill memory in touched 64 MiB chunks until an allocation fails (at the process's
+            // memory limit); at 1 GiB without a limit, fail as an allocation would.
+            let chunk = std::alloc::Layout::from_size_align(64 << 20, 4096).unwrap();
+            let mut held = vec![];
+            for _ in 0..16 {
+                let mut v: Vec<u8> = Vec::new();
+                if v.try_reserve_exact(chunk.size()).is_err() {
+                    std::alloc::handle_alloc_error(chunk);
+                }
+                v.resize(chunk.size(), 1);
+                held.push(v);
+            }
+            std::alloc::handle_alloc_error(chunk)
+        }
     }
 }
 

@@ -2,3 +2,9 @@
 pub mod handles;
 pub mod job;
 pub mod prover;
+
+impl From<crate::error::LeanAggError> for napi::Error {
+    fn from(e: crate::error::LeanAggError) -> Self {
+        napi::Error::new(napi::Status::GenericFailure, e.to_string())
+    }
+}

@@ -8,9 +8,12 @@ use napi_derive::napi;
 
 use super::handles::{CancelToken, NativeAggregate, NativeMerged, NativeSecretKey};
 use super::job::{Bytes, Job};
-use crate::backend::{self, simulated::SimulatedConfig, Backend};
+use crate::backend::isolated::IsolatedBackend;
+use crate::backend::simulated::{CrashKind, SimulatedConfig};
+use crate::backend::{self, Backend};
 use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result as LeanResult};
+use crate::isolation;
 use crate::ops::{self, BatchItem, Expected};
 use crate::types::*;
 use crate::{threads, validate};
@@ -29,6 +32,30 @@ pub struct SimulatedOptions {
     pub panic_on: Option<Vec<Uint8Array>>,
     /// 32-byte messages whose groups fail with PROVER_FAILED.
     pub fail_on: Option<Vec<Uint8Array>>,
+    /// Groups that really crash the prover process (only with process isolation).
+    pub crash_on: Option<Vec<CrashFault>>,
+    /// Groups whose proof comes back for another claim, as from a confused prover process (only
+    /// with process isolation, which must refuse it).
+    pub wrong_claim_on: Option<Vec<Uint8Array>>,
+    /// "Prove" by spinning every prover thread instead of sleeping, so CPU use is real.
+    pub burn_cpu: Option<bool>,
+}
+
+#[napi(object)]
+pub struct CrashFault {
+    pub message: Uint8Array,
+    /// "abort", "segfault", "stack-overflow" or "out-of-memory".
+    #[napi(ts_type = "'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory'")]
+    pub kind: String,
+}
+
+/// Where proofs run.
+#[napi(object)]
+pub struct IsolationOptions {
+    /// In child processes of a prover server, which can be killed (unix only).
+    pub process: bool,
+    /// With `process`: a proof's own memory above what it shares with the server.
+    pub max_proof_memory_bytes: Option<f64>,
 }
 
 /// What a verified aggregate must also match.
@@ -60,6 +87,13 @@ pub fn available_backends() -> Vec<&'static str> {
     backend::available()
 }
 
+/// Whether proofs can run in killable processes here: a unix system, with the prover server
+/// executable beside this addon.
+#[napi]
+pub fn process_isolation_available() -> bool {
+    isolation::server_path().is_some()
+}
+
 /// Stable error codes, for the TypeScript layer's exhaustiveness test.
 #[napi]
 pub fn error_codes() -> Vec<&'static str> {
@@ -70,13 +104,39 @@ fn copy_messages(list: Option<Vec<Uint8Array>>) -> LeanResult<Vec<[u8; 32]>> {
     list.unwrap_or_default().iter().map(|m| message_from_bytes(m)).collect()
 }
 
+fn simulated_config(s: SimulatedOptions) -> LeanResult<SimulatedConfig> {
+    let crash_on = s
+        .crash_on
+        .unwrap_or_default()
+        .iter()
+        .map(|f| Ok((message_from_bytes(&f.message)?, CrashKind::parse(&f.kind)?)))
+        .collect::<LeanResult<Vec<_>>>()?;
+    Ok(SimulatedConfig {
+        setup_ms: s.setup_ms.unwrap_or(0.0),
+        prove_base_ms: s.prove_base_ms.unwrap_or(0.0),
+        per_signer_ms: s.per_signer_ms.unwrap_or(0.0),
+        per_child_ms: s.per_child_ms.unwrap_or(0.0),
+        verify_ms: s.verify_ms.unwrap_or(0.0),
+        panic_on: copy_messages(s.panic_on)?,
+        fail_on: copy_messages(s.fail_on)?,
+        crash_on,
+        wrong_claim_on: copy_messages(s.wrong_claim_on)?,
+        burn_cpu: s.burn_cpu.unwrap_or(false),
+    })
+}
+
 fn cancel_flag(token: Option<&CancelToken>) -> CancelFlag {
     token.map(|t| t.flag.clone()).unwrap_or_default()
 }
 
 #[napi]
 pub struct NativeProver {
+    /// Where operations run: the backend itself, or its isolated wrapper.
     backend: Arc<dyn Backend>,
+    /// What handles (keys, aggregates) keep: always the in-process backend, so that a handle
+    /// never keeps a prover server alive.
+    values: Arc<dyn Backend>,
+    isolated: Option<Arc<IsolatedBackend>>,
 }
 
 impl NativeProver {
@@ -138,26 +198,85 @@ macro_rules! job_or_reject {
 #[napi]
 impl NativeProver {
     /// A prover on the named backend: "simulated" or "lean-multisig". Throws BACKEND_UNAVAILABLE
-    /// when this build has no such backend.
+    /// when this build has no such backend, or when process isolation is asked for and not
+    /// available here.
     #[napi(constructor)]
     /// `threads` sizes the prover pool; the first prover created in the process decides
     /// (0 or absent: every core).
-    pub fn new(backend: String, simulated: Option<SimulatedOptions>, threads: Option<u32>) -> Result<Self> {
+    pub fn new(
+        backend: String,
+        simulated: Option<SimulatedOptions>,
+        threads: Option<u32>,
+        isolation: Option<IsolationOptions>,
+    ) -> Result<Self> {
         let kind = BackendKind::parse(&backend)?;
-        threads::configure(threads.map(|t| t as usize))?;
-        let s = simulated.unwrap_or_default();
-        let config = SimulatedConfig {
-            setup_ms: s.setup_ms.unwrap_or(0.0),
-            prove_base_ms: s.prove_base_ms.unwrap_or(0.0),
-            per_signer_ms: s.per_signer_ms.unwrap_or(0.0),
-            per_child_ms: s.per_child_ms.unwrap_or(0.0),
-            verify_ms: s.verify_ms.unwrap_or(0.0),
-            panic_on: copy_messages(s.panic_on)?,
-            fail_on: copy_messages(s.fail_on)?,
+        let pool = threads::configure(threads.map(|t| t as usize))?;
+        let config = simulated_config(simulated.unwrap_or_default())?;
+        let values = backend::create(kind, config.clone())?;
+        let Some(iso) = isolation.filter(|i| i.process) else {
+            if !config.crash_on.is_empty() || !config.wrong_claim_on.is_empty() {
+                return Err(err(
+                    ErrorCode::InvalidArgument,
+                    "crashOn and wrongClaimOn fault the prover process: use them with process isolation",
+                )
+                .into());
+            }
+            return Ok(Self {
+                backend: values.clone(),
+                values,
+                isolated: None,
+            });
         };
+        let server = isolation::server_path().ok_or_else(|| {
+            err(
+                ErrorCode::BackendUnavailable,
+                format!(
+                    "process isolation is not available: it needs a unix system and the prover server `{}` beside the addon",
+                    isolation::SERVER_NAME
+                ),
+            )
+        })?;
+        let max_memory = match iso.max_proof_memory_bytes {
+            None => None,
+            Some(b) if b.is_finite() && b >= 1.0 => Some(b as u64),
+            Some(b) => {
+                return Err(err(
+                    ErrorCode::InvalidArgument,
+                    format!("maxProofMemoryBytes must be a positive number, got {b}"),
+                )
+                .into())
+            }
+        };
+        let isolated = Arc::new(IsolatedBackend::new(
+            values.clone(),
+            server,
+            config,
+            pool as u32,
+            max_memory,
+        ));
         Ok(Self {
-            backend: backend::create(kind, config)?,
+            backend: isolated.clone(),
+            values,
+            isolated: Some(isolated),
         })
+    }
+
+    /// "process" when proofs run in killable child processes, else "in-process".
+    #[napi(getter, ts_return_type = "'process' | 'in-process'")]
+    pub fn isolation(&self) -> &'static str {
+        if self.isolated.is_some() {
+            "process"
+        } else {
+            "in-process"
+        }
+    }
+
+    /// Stop the prover server, killing any proof in flight (no-op in-process).
+    #[napi]
+    pub fn shutdown(&self) {
+        if let Some(isolated) = &self.isolated {
+            isolated.shutdown();
+        }
     }
 
     #[napi(getter)]
@@ -324,7 +443,7 @@ impl NativeProver {
             let sigs: Vec<&[u8]> = signatures.iter().map(|s| s.as_ref()).collect();
             validate::group_request(message, slot, &pks, &sigs, children, log_inv_rate)
         })();
-        let handle_backend = backend.clone();
+        let handle_backend = self.values.clone();
         job_or_reject!(checks, signal, |group| {
             let aggregate = ops::aggregate(backend.as_ref(), &group, &flag)?;
             Ok(NativeAggregate {
@@ -361,6 +480,7 @@ impl NativeProver {
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<NativeMerged>> {
         let backend = self.backend.clone();
+        let values = self.values.clone();
         let flag = cancel_flag(cancel);
         let checks = self
             .own(&parts, "aggregate")
@@ -369,7 +489,7 @@ impl NativeProver {
             let merged = ops::merge(backend.as_ref(), &parts, rate, &flag)?;
             Ok(NativeMerged {
                 inner: Arc::new(merged),
-                backend,
+                backend: values,
             })
         })
     }
@@ -385,6 +505,7 @@ impl NativeProver {
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<NativeAggregate>> {
         let backend = self.backend.clone();
+        let values = self.values.clone();
         let flag = cancel_flag(cancel);
         let inner = merged.inner.clone();
         let checks = (|| {
@@ -401,7 +522,7 @@ impl NativeProver {
             let a = ops::split(backend.as_ref(), &inner, index as usize, rate, &flag)?;
             Ok(NativeAggregate {
                 inner: Arc::new(a),
-                backend,
+                backend: values,
             })
         })
     }
@@ -426,6 +547,7 @@ impl NativeProver {
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<NativeAggregate>> {
         let backend = self.backend.clone();
+        let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let a = ops::run("decode", || {
                 ops::require_setup(backend.as_ref())?;
@@ -433,7 +555,7 @@ impl NativeProver {
             })?;
             Ok(NativeAggregate {
                 inner: Arc::new(a),
-                backend,
+                backend: values,
             })
         })
     }
@@ -447,6 +569,7 @@ impl NativeProver {
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<NativeMerged>> {
         let backend = self.backend.clone();
+        let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let m = ops::run("decode", || {
                 ops::require_setup(backend.as_ref())?;
@@ -454,7 +577,7 @@ impl NativeProver {
             })?;
             Ok(NativeMerged {
                 inner: Arc::new(m),
-                backend,
+                backend: values,
             })
         })
     }

@@ -1,0 +1,194 @@
+//! The addon's side of a prover server: start it, wait for its setup, send proofs, and stop a
+//! proof by asking the server to kill its child. A reader thread hands each answer to the call
+//! waiting for it; a call waits on a channel, checking its cancel flag every millisecond.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use crate::cancel::CancelFlag;
+use crate::error::{err, ErrorCode, Result};
+use crate::isolation::protocol::{self, crashed, io_error, Request, Response, Work};
+
+/// The last bytes the server wrote to stderr, for the error when it dies.
+const STDERR_TAIL: usize = 2048;
+
+type Pending = Arc<Mutex<HashMap<u64, mpsc::Sender<Response>>>>;
+
+pub struct ProverProcess {
+    /// `None` once stopped: closing it is how the server learns to kill its children and exit.
+    stdin: Mutex<Option<ChildStdin>>,
+    child: Mutex<Child>,
+    pending: Pending,
+    alive: Arc<AtomicBool>,
+    next_id: AtomicU64,
+    pub setup_ms: f64,
+}
+
+impl ProverProcess {
+    /// Start the server at `path` and wait for its setup (seconds for leanMultisig).
+    pub fn start(path: &Path, init: Request) -> Result<Self> {
+        let mut child = Command::new(path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                err(
+                    ErrorCode::BackendUnavailable,
+                    format!("cannot start the prover server {}: {e}", path.display()),
+                )
+            })?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let mut stdout = child.stdout.take().expect("piped");
+        let stderr_tail = Arc::new(Mutex::new(Vec::new()));
+        if let Some(mut stderr) = child.stderr.take() {
+            let tail = stderr_tail.clone();
+            std::thread::Builder::new()
+                .name("leanagg-prover-stderr".into())
+                .spawn(move || {
+                    let mut chunk = [0u8; 4096];
+                    while let Ok(n @ 1..) = stderr.read(&mut chunk) {
+                        let mut t = tail.lock().unwrap();
+                        t.extend_from_slice(&chunk[..n]);
+                        let excess = t.len().saturating_sub(STDERR_TAIL);
+                        t.drain(..excess);
+                    }
+                })
+                .map_err(|e| io_error("cannot start a reader thread", e))?;
+        }
+        let said = |tail: &Mutex<Vec<u8>>| String::from_utf8_lossy(&tail.lock().unwrap()).trim().to_string();
+        protocol::write_frame(&mut stdin, &init).map_err(|e| io_error("cannot reach the prover server", e))?;
+        let setup_ms = match protocol::read_frame::<Response>(&mut stdout) {
+            Ok(Some(Response::Ready { setup_ms })) => setup_ms,
+            Ok(Some(Response::SetupFailed { error })) => return Err(error.into()),
+            other => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let why = match other {
+                    Err(e) => e.to_string(),
+                    _ => "no answer".into(),
+                };
+                return Err(crashed(format!(
+                    "the prover server failed during setup ({why}): {}",
+                    said(&stderr_tail)
+                )));
+            }
+        };
+        let pending: Pending = Arc::default();
+        let alive = Arc::new(AtomicBool::new(true));
+        let (p, a) = (pending.clone(), alive.clone());
+        std::thread::Builder::new()
+            .name("leanagg-prover-reader".into())
+            .spawn(move || {
+                while let Ok(Some(response)) = protocol::read_frame::<Response>(&mut stdout) {
+                    dispatch(&p, response);
+                }
+                // The server is gone: every waiting call fails now, the next one restarts it.
+                a.store(false, Ordering::Release);
+                let error = crashed(format!("the prover server exited: {}", said(&stderr_tail)));
+                for (id, waiter) in p.lock().unwrap().drain() {
+                    let _ = waiter.send(Response::Died {
+                        id,
+                        error: (&error).into(),
+                    });
+                }
+            })
+            .map_err(|e| io_error("cannot start a reader thread", e))?;
+        Ok(ProverProcess {
+            stdin: Mutex::new(Some(stdin)),
+            child: Mutex::new(child),
+            pending,
+            alive,
+            next_id: AtomicU64::new(1),
+            setup_ms,
+        })
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
+    }
+
+    /// Run `work` in a child of the server; `cancel` kills the child and returns ABORTED at once.
+    pub fn prove(&self, work: Work, cancel: &CancelFlag) -> Result<Vec<u8>> {
+        cancel.check()?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel();
+        self.pending.lock().unwrap().insert(id, tx);
+        if !self.is_alive() {
+            self.pending.lock().unwrap().remove(&id);
+            return Err(crashed("the prover server is not running"));
+        }
+        self.send(&Request::Prove { id, work })?;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(1)) {
+                Ok(Response::Finished { outcome, .. }) => return outcome.map_err(Into::into),
+                Ok(Response::Died { error, .. }) => return Err(error.into()),
+                Ok(_) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
+                    self.pending.lock().unwrap().remove(&id);
+                    // The server kills the child; this call does not wait for it to be reaped.
+                    let _ = self.send(&Request::Cancel { id });
+                    return Err(err(
+                        ErrorCode::Aborted,
+                        "the operation was aborted; its proof was stopped",
+                    ));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(crashed("the prover server stopped answering"));
+                }
+            }
+        }
+    }
+
+    fn send(&self, request: &Request) -> Result<()> {
+        let mut stdin = self.stdin.lock().unwrap();
+        let Some(stdin) = stdin.as_mut() else {
+            return Err(crashed("the prover server was stopped"));
+        };
+        protocol::write_frame(stdin, request).map_err(|e| io_error("cannot reach the prover server", e))
+    }
+
+    /// Stop the server: closing its input makes it kill its children and exit; if it has not
+    /// within 200 ms, it is killed (and on Linux its children die with it).
+    pub fn stop(&self) {
+        self.stdin.lock().unwrap().take();
+        let mut child = self.child.lock().unwrap();
+        for _ in 0..200 {
+            if !matches!(child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for ProverProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn dispatch(pending: &Pending, response: Response) {
+    let mut pending = pending.lock().unwrap();
+    match &response {
+        Response::Started { id, .. } => {
+            if let Some(waiter) = pending.get(id) {
+                let _ = waiter.send(response);
+            }
+        }
+        Response::Finished { id, .. } | Response::Died { id, .. } => {
+            if let Some(waiter) = pending.remove(id) {
+                let _ = waiter.send(response);
+            }
+        }
+        Response::Ready { .. } | Response::SetupFailed { .. } => {}
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Build the prover server (`leanagg-prover`, see native/isolation) and put it beside the addon,
+// where the addon looks for it:
+//   node scripts/build-prover-server.mjs [--lean-multisig] [--out DIR]
+// It is a separate Cargo package because an executable cannot link napi's symbols.
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const { values: flags } = parseArgs({ options: { 'lean-multisig': { type: 'boolean', default: false }, out: { type: 'string', default: '.' } } })
+const manifest = flags['lean-multisig']
+  ? ['--manifest-path', 'native/lean-multisig/Cargo.toml', '-p', 'leanagg-lean-multisig-prover-server']
+  : ['-p', 'leanagg-prover-server']
+const built = spawnSync('cargo', ['build', '--release', ...manifest], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+if (built.status !== 0) process.exit(built.status ?? 1)
+const name = process.platform === 'win32' ? 'leanagg-prover.exe' : 'leanagg-prover'
+const out = resolve(root, flags.out)
+mkdirSync(out, { recursive: true })
+copyFileSync(join(root, 'target', 'release', name), join(out, name))
