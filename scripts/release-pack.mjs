@@ -2,9 +2,9 @@
 // Build the release artifacts for the host target into one folder, the napi-rs way:
 //   npm run release:pack [-- --simulated] [-- --out DIR]
 // 1. the addon: the real-prover build (it has the simulated backend too), or with --simulated the
-//    default build, which needs no git dependency;
+//    default build, which needs no git dependency; and the prover server built with it;
 // 2. `napi create-npm-dirs` and `napi artifacts`: one package per target (`leanagg-<target>`),
-//    the host's holding the addon; it is packed;
+//    the host's holding the addon and the prover server beside it; it is packed;
 // 3. the main package: what `npm pack` would publish, with every target's package as an
 //    optional dependency of the same version (what `napi pre-publish` writes), packed.
 // It writes DIR/manifest.json (the tarballs, sizes, the addon's backends) for the install test.
@@ -63,6 +63,9 @@ const probe = run(process.execPath, ['-e', `process.stdout.write(JSON.stringify(
 })
 const backends = JSON.parse(probe.stdout.toString())
 if (!flags.simulated && !backends.includes('lean-multisig')) throw new Error(`the real-prover addon has only ${backends.join(', ')}`)
+const serverDir = join(out, 'server')
+run(process.execPath, ['scripts/build-prover-server.mjs', '--out', serverDir, ...(flags.simulated ? [] : ['--lean-multisig'])])
+const [server] = readdirSync(serverDir)
 
 // 2. Per-target packages; `napi artifacts`, told of the host's target only (the others are built
 //    on their own machines), moves the host's addon into its package.
@@ -82,6 +85,10 @@ rmSync(join(out, 'package.json'))
 const targets = readdirSync(npmDir).map((dir) => ({ dir: join(npmDir, dir), pkg: JSON.parse(readFileSync(join(npmDir, dir, 'package.json'), 'utf8')) }))
 const host = targets.find((t) => existsSync(join(t.dir, addon)))
 if (!host) throw new Error(`no per-target package received ${addon}`)
+// The addon finds its prover server beside itself (native/isolation).
+cpSync(join(serverDir, server), join(host.dir, server))
+host.pkg.files = [...host.pkg.files, server]
+writeFileSync(join(host.dir, 'package.json'), `${JSON.stringify(host.pkg, null, 2)}\n`)
 const platform = { name: host.pkg.name, ...npmPack(host.dir) }
 
 // 3. The main package: npm's own file list, and the manifest as it is published.

@@ -7,16 +7,19 @@ export type { Logger } from './logger.js'
 export {
   Prover,
   availableBackends,
+  defaultIsolation,
   DEFAULT_LOG_INV_RATE,
   DEFAULT_MAX_AGGREGATE_BYTES,
   type BatchItem,
   type BatchResult,
   type ExpectedAggregate,
   type FromBytesOptions,
+  type Isolation,
+  type ProverCapabilities,
   type ProverOptions,
   type VerifyAggregateOptions,
 } from './prover.js'
-export type { SimulatedOptions } from './native.js'
+export type { CrashFault, SimulatedOptions } from './native.js'
 export * from './session/index.js'
 export * from './ssz.js'
 export type { AggregateOptions, AggregationGroup, OpOptions, SignedBy } from './types.js'

@@ -35,4 +35,4 @@ type Guarded<T> = { [K in keyof T]: WithNativeSignal<T[K]> }
 
 /** The addon's prover handle, whose async methods take only a `NativeSignal`. */
 export type NativeProver = Guarded<Binding.NativeProver>
-export type { NativeAggregate, NativeMerged, NativeSecretKey, SimulatedOptions, CancelToken } from '../index.js'
+export type { NativeAggregate, NativeMerged, NativeSecretKey, SimulatedOptions, CrashFault, CancelToken } from '../index.js'

@@ -6,7 +6,7 @@ import { Lane } from './lane.js'
 import { u32 } from './validate.js'
 import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
-import type { NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
+import type { CancelToken, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
 import type { BatchResult as NativeBatchResult, ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
 import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
 import type { AggregationSession, SessionOptions } from './session/session.js'
@@ -30,6 +30,16 @@ export interface ProverOptions {
   maxConcurrentProofs?: number
   /** Prover pool size, fixed by the first Prover created in the process (default: every core). */
   threads?: number
+  /**
+   * Where proofs run (see README, "Isolation"). `'process'`: in child processes of a prover
+   * server, so that an aborted, cancelled or superseded proof is killed at once and a crashing
+   * prover fails one proof with PROVER_CRASHED instead of killing this process. Unix only.
+   * `'in-process'`: on this process's prover pool; a started leanMultisig proof cannot be stopped.
+   * Default: see `defaultIsolation`.
+   */
+  isolation?: Isolation
+  /** With process isolation: the most memory one proof may take beyond what it shares with the server. */
+  maxProofMemoryBytes?: number
   logger?: Logger
   /** Options of the session engine behind `startSession` (busy policy, cost prior, metrics...). */
   sessions?: Omit<EngineOptions, 'prover'>
@@ -59,9 +69,26 @@ export type BatchItem =
 /** One result per item: valid or not, or the typed error that kept it from being checked. */
 export type BatchResult = { valid: boolean; error?: LeanAggError }
 
+export type Isolation = 'process' | 'in-process'
+
+/** What a prover can do on this machine. */
+export interface ProverCapabilities {
+  /** Where this prover's proofs run. */
+  readonly isolation: Isolation
+  /** Whether a proof already running stops when aborted (else it runs on and its result is dropped). */
+  readonly canStopRunningProof: boolean
+  /** Whether process isolation can be had here (a unix system, the prover server beside the addon). */
+  readonly processIsolationAvailable: boolean
+}
+
 /** Backends compiled into the loaded addon. */
 export function availableBackends(): BackendName[] {
   return native.availableBackends() as BackendName[]
+}
+
+/** The isolation a prover gets when `isolation` is not given. */
+export function defaultIsolation(_backend: BackendName): Isolation {
+  return 'in-process'
 }
 
 function toNativeExpected(e: ExpectedAggregate | undefined): NativeExpected | undefined {
@@ -75,12 +102,20 @@ export class Prover implements GroupProver {
   private readonly lane: Lane
   private readonly sessionOptions: Omit<EngineOptions, 'prover'>
   private setupPromise?: Promise<void>
+  /** Cancel tokens of the proofs in native code now. */
+  private readonly proving = new Set<CancelToken>()
   private sessionEngine?: AggregationEngine
   private closed = false
 
   /** Throws BACKEND_UNAVAILABLE when the loaded addon was built without the chosen backend. */
   constructor(options: ProverOptions) {
-    this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated, options.threads === undefined ? undefined : u32('threads', options.threads)))
+    const isolation = options.isolation ?? defaultIsolation(options.backend)
+    if (isolation !== 'process' && isolation !== 'in-process') {
+      throw new LeanAggError('INVALID_ARGUMENT', `isolation must be 'process' or 'in-process', got ${String(isolation)}`)
+    }
+    const threads = options.threads === undefined ? undefined : u32('threads', options.threads)
+    const { maxProofMemoryBytes } = options
+    this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated, threads, { process: isolation === 'process', maxProofMemoryBytes }))
     this.backend = options.backend
     this.logger = options.logger ?? debugLogger
     this.lane = new Lane(options.maxConcurrentProofs ?? 1)
@@ -103,6 +138,16 @@ export class Prover implements GroupProver {
 
   get isSetUp(): boolean {
     return this.handle.isSetUp
+  }
+
+  get capabilities(): ProverCapabilities {
+    const isolation = this.handle.isolation
+    return {
+      isolation,
+      // The simulated prover checks its cancel token while it works; leanMultisig only dies.
+      canStopRunningProof: isolation === 'process' || this.backend === 'simulated',
+      processIsolationAvailable: native.processIsolationAvailable(),
+    }
   }
 
   /** Proofs running in native code and waiting for the lane. */
@@ -267,8 +312,16 @@ export class Prover implements GroupProver {
     if (this.closed) return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }
     this.closed = true
     this.lane.rejectQueued(closedError())
-    if (this.sessionEngine) return this.sessionEngine.close(options)
-    const timeoutMs = options.timeoutMs ?? 2000
+    // Sessions are cancelled first (their proofs end as the session outcome says), then every
+    // other proof in flight: with process isolation both are killed at once.
+    const closing = this.sessionEngine ? this.sessionEngine.close(options) : this.waitForLane(options.timeoutMs ?? 2000)
+    for (const token of this.proving) token.cancel()
+    const report = await closing
+    this.handle.shutdown()
+    return report
+  }
+
+  private async waitForLane(timeoutMs: number): Promise<CloseReport> {
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs)
@@ -293,9 +346,16 @@ export class Prover implements GroupProver {
     return abortable(options.signal, run)
   }
 
-  /** A proving operation: as `op`, through the proving lane, with a cooperative cancel token. */
+  /** A proving operation: as `op`, through the proving lane, with a cancel token close() can use. */
   private proof<T>(options: OpOptions, run: NativeRun<T>): Promise<T> {
     if (this.closed) return Promise.reject(closedError())
-    return this.lane.run(options.signal, () => startAbortable(options.signal, run))
+    const tracked: NativeRun<T> = (token, signal) => {
+      this.proving.add(token)
+      const work = run(token, signal)
+      const done = () => this.proving.delete(token)
+      work.then(done, done)
+      return work
+    }
+    return this.lane.run(options.signal, () => startAbortable(options.signal, tracked))
   }
 }

@@ -74,6 +74,11 @@ describe(`the packed package installed into an empty project (${BACKEND})`, () =
     expect(out.backends).toEqual(manifest.backends)
   })
 
+  it('the prover server ships beside the addon: a proof runs in a prover process', () => {
+    const out = JSON.parse(ok(run('node', ['isolated.mjs'], { cwd: project, env })))
+    expect(out).toEqual({ capabilities: { isolation: 'process', canStopRunningProof: true, processIsolationAvailable: true }, signers: 2, verified: true })
+  })
+
   it('require (CommonJS) works, with typed errors', () => {
     const out = JSON.parse(ok(run('node', ['require.cjs'], { cwd: project, env })))
     expect(out).toEqual({ valid: true, code: 'EMPTY_GROUP', isLeanAggError: true })

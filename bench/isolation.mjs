@@ -1,0 +1,136 @@
+// Process isolation against in-process proving, side by side in one run (A, B, A, B...):
+//   node bench/isolation.mjs [--backend lean-multisig|simulated] [--sizes 1,8,32,128] [--rounds 3]
+// Reports per-group prove latency in each mode and their ratio, the time from abort to the
+// prover's CPU being free (in-process: the proof runs to its end; isolated: its process is
+// killed), and the resident memory of the host, the prover server and a proof's process.
+import { readdirSync, readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { Prover } from '../dist/index.js'
+
+const { values: flags } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'lean-multisig' },
+    sizes: { type: 'string', default: '1,8,32,128' },
+    rounds: { type: 'string', default: '3' },
+    'cancel-sizes': { type: 'string', default: '8,128' },
+  },
+})
+const sizes = flags.sizes.split(',').map(Number)
+const rounds = Number(flags.rounds)
+const simulated = { proveBaseMs: 400, perSignerMs: 30, burnCpu: true }
+
+const procStatus = (pid, field) => {
+  try {
+    const v = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return v === undefined ? undefined : Number(v) * 1024
+  } catch {
+    return undefined
+  }
+}
+const childrenOf = (pid) =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => procStatus(d, 'PPid') === pid * 1024)
+    .map(Number)
+/** CPU ticks used so far by this process and everything it started. */
+const cpuTicks = () => {
+  const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
+  let ticks = Number(self[11]) + Number(self[12])
+  for (const server of childrenOf(process.pid)) {
+    for (const pid of [server, ...childrenOf(server)]) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+        ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
+      } catch {}
+    }
+  }
+  return ticks
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const mb = (b) => (b === undefined ? '-' : `${Math.round(b / 2 ** 20)} MB`)
+
+const inProcess = new Prover({ backend: flags.backend, isolation: 'in-process', simulated })
+const isolated = new Prover({ backend: flags.backend, isolation: 'process', simulated })
+let t = performance.now()
+await inProcess.setup()
+const setupIn = performance.now() - t
+t = performance.now()
+await isolated.setup()
+const setupIso = performance.now() - t
+const [server] = childrenOf(process.pid)
+const idle = { host: procStatus(process.pid, 'VmRSS'), server: procStatus(server, 'VmRSS') }
+
+const keys = []
+for (let i = 0; i < Math.max(...sizes, ...flags['cancel-sizes'].split(',').map(Number)); i++) {
+  const seed = new Uint8Array(32).fill(7)
+  new DataView(seed.buffer).setUint32(0, i, true)
+  keys.push(await inProcess.generateKey(seed, 0, 15))
+}
+const group = async (n, m) => {
+  const message = new Uint8Array(32).fill(m)
+  return { message, slot: 3, signatures: await Promise.all(keys.slice(0, n).map(async (k) => ({ publicKey: k.publicKey, signature: await inProcess.sign(k, message, 3) }))) }
+}
+
+const rows = []
+let peakChild = 0
+for (const n of sizes) {
+  const g = await group(n, n)
+  const a = []
+  const b = []
+  for (let r = 0; r < rounds; r++) {
+    t = performance.now()
+    await inProcess.aggregate(g)
+    a.push(performance.now() - t)
+    t = performance.now()
+    const watch = setInterval(() => {
+      for (const c of childrenOf(server)) peakChild = Math.max(peakChild, procStatus(c, 'VmRSS') ?? 0)
+    }, 20)
+    await isolated.aggregate(g)
+    clearInterval(watch)
+    b.push(performance.now() - t)
+  }
+  const ratios = a.map((x, i) => b[i] / x)
+  rows.push({
+    signatures: n,
+    'in-process ms': Math.round(median(a)),
+    'isolated ms': Math.round(median(b)),
+    'isolated/in-process': median(ratios).toFixed(3),
+    'ratio min..max': `${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}`,
+  })
+}
+
+/** From abort to CPU free: the first 20 ms window in which the prover used no CPU. */
+async function cancelToIdle(prover, n) {
+  const ac = new AbortController()
+  const proof = prover.aggregate(await group(n, 200 + n), { signal: ac.signal }).catch(() => undefined)
+  await sleep(300)
+  const aborted = performance.now()
+  ac.abort()
+  let last = cpuTicks()
+  for (;;) {
+    await sleep(20)
+    const now = cpuTicks()
+    if (now === last) break
+    last = now
+  }
+  const freed = performance.now() - aborted - 20
+  await proof
+  await prover.idle()
+  return Math.max(0, Math.round(freed))
+}
+const cancels = []
+for (const n of flags['cancel-sizes'].split(',').map(Number)) {
+  cancels.push({ signatures: n, 'in-process: abort to CPU free ms': await cancelToIdle(inProcess, n), 'isolated: abort to CPU free ms': await cancelToIdle(isolated, n) })
+}
+
+const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]
+process.stdout.write(`backend ${flags.backend}, ${rounds} rounds, ${cpu}\n`)
+process.stdout.write(`setup: in-process ${Math.round(setupIn)} ms, isolated ${Math.round(setupIso)} ms (server setup, and the verifier's in the host)\n`)
+console.table(rows)
+console.table(cancels)
+process.stdout.write(
+  `memory: host ${mb(procStatus(process.pid, 'VmRSS'))} (after in-process setup and proofs), server idle ${mb(idle.server)}, ` +
+    `largest proof process while proving ${mb(peakChild)} resident (shared copy-on-write with the server)\n`,
+)
+await Promise.all([inProcess.close(), isolated.close()])

@@ -1,0 +1,140 @@
+/**
+ * Process isolation on the simulated backend, whose faults really crash and whose `burnCpu`
+ * really spins: a stopped proof's process is gone, a crash fails one proof, the host lives on.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildSnapshot, type Prover } from '../src/index.js'
+import { REAL, keys, makeProver, message, rejectsWith, signAll, throwsWith } from './helpers.js'
+
+const LINUX = process.platform === 'linux'
+
+/** Pids of the processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] === String(pid)
+      } catch {
+        return false // it exited while we looked
+      }
+    })
+    .map(Number)
+}
+
+/** Processes proving right now: children of this process's prover servers. */
+function provingProcesses(): number[] {
+  return childrenOf(process.pid).flatMap(childrenOf)
+}
+
+async function until(condition: () => boolean, ms = 2000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (condition()) return true
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  return condition()
+}
+
+const open: Prover[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()))
+})
+
+async function isolated(simulated: Parameters<typeof makeProver>[0]['simulated'] = {}, extra: Parameters<typeof makeProver>[0] = {}) {
+  const prover = makeProver({ isolation: 'process', simulated, ...extra })
+  open.push(prover)
+  await prover.setup()
+  const ks = await keys(prover, 2)
+  const group = async (m: Uint8Array) => ({ message: m, slot: 1, signatures: await signAll(prover, ks, m, 1) })
+  return { prover, group }
+}
+
+describe.skipIf(REAL)('process isolation (simulated)', () => {
+  it('reports what the prover can do', async () => {
+    const inProcess = makeProver()
+    open.push(inProcess)
+    expect(inProcess.capabilities).toMatchObject({ isolation: 'in-process', processIsolationAvailable: LINUX })
+    const { prover } = await isolated()
+    expect(prover.capabilities).toEqual({ isolation: 'process', canStopRunningProof: true, processIsolationAvailable: true })
+  })
+
+  it('proves, verifies and streams a session like in-process', async () => {
+    const { prover, group } = await isolated({ proveBaseMs: 5 })
+    const groups = await Promise.all([message(1), message(2), message(3)].map(group))
+    const session = prover.startSession(buildSnapshot(groups), { deadlineMs: 60_000, verify: true })
+    const results = []
+    for await (const r of session) results.push(r)
+    expect((await session.done).aggregated).toBe(3)
+    expect(results.every((r) => r.verified && r.signerCount === 2)).toBe(true)
+  })
+
+  it.runIf(LINUX)('an aborted proof is killed: its process is gone, the caller gets ABORTED at once', async () => {
+    const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
+    const ac = new AbortController()
+    const proof = prover.aggregate(await group(message(1)), { signal: ac.signal })
+    expect(await until(() => provingProcesses().length === 1)).toBe(true)
+    ac.abort()
+    await rejectsWith(proof, 'ABORTED')
+    expect(await until(() => provingProcesses().length === 0)).toBe(true)
+    await prover.idle() // the lane is free again long before the 10 s proof would have ended
+    expect(prover.load).toEqual({ running: 0, queued: 0 })
+  }, 30_000)
+
+  it.runIf(LINUX)('a cancelled session kills its proof in flight', async () => {
+    const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
+    const session = prover.startSession(buildSnapshot([await group(message(1))]), { deadlineMs: 60_000, admission: false })
+    expect(await until(() => provingProcesses().length === 1)).toBe(true)
+    session.cancel('test')
+    const summary = await session.done
+    expect(summary.outcome).toBe('cancelled')
+    expect(await until(() => provingProcesses().length === 0)).toBe(true)
+  }, 30_000)
+
+  it.runIf(LINUX)('close() kills the proof in flight and the server, and reports nothing still running', async () => {
+    const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
+    const proof = prover.aggregate(await group(message(1))).catch((e: unknown) => e)
+    expect(await until(() => provingProcesses().length === 1)).toBe(true)
+    const report = await prover.close({ timeoutMs: 5000 })
+    expect(report.proofStillRunning).toBe(false)
+    expect(((await proof) as { code: string }).code).toBe('ABORTED')
+    expect(await until(() => childrenOf(process.pid).length === 0)).toBe(true)
+  }, 30_000)
+
+  it.each([
+    ['abort', 'PROVER_CRASHED', 'SIGABRT'],
+    ['segfault', 'PROVER_CRASHED', 'SIGSEGV'],
+    ['stack-overflow', 'PROVER_CRASHED', 'overflowed its stack'],
+    ['out-of-memory', 'PROVER_OUT_OF_MEMORY', 'memory allocation'],
+  ] as const)('a prover that dies of %s fails that proof with %s; the next proof works', async (kind, code, detail) => {
+    const bad = message(66)
+    const { prover, group } = await isolated({ crashOn: [{ message: bad, kind }] }, { maxProofMemoryBytes: 256 << 20 })
+    const e = await rejectsWith(prover.aggregate(await group(bad)), code)
+    expect(e.message).toContain(detail)
+    const ok = await prover.aggregate(await group(message(1)))
+    expect(await prover.verifyAggregate(ok)).toBe(true)
+  })
+
+  it('a session goes on after a crashed group', async () => {
+    const bad = message(66)
+    const { prover, group } = await isolated({ crashOn: [{ message: bad, kind: 'abort' }] })
+    const session = prover.startSession(buildSnapshot([await group(bad), await group(message(1)), await group(message(2))]), { deadlineMs: 60_000 })
+    const summary = await session.done
+    expect(summary.aggregated).toBe(2)
+    expect(summary.failedByCode).toEqual({ PROVER_CRASHED: 1 })
+  })
+
+  it('an aggregate of another claim from the prover process is refused', async () => {
+    const lie = message(67)
+    const { prover, group } = await isolated({ wrongClaimOn: [lie] })
+    const e = await rejectsWith(prover.aggregate(await group(lie)), 'PROVER_FAILED')
+    expect(e.message).toContain('another claim')
+  })
+
+  it('faults of the prover process are refused in-process (they would kill this process)', () => {
+    throwsWith(() => makeProver({ simulated: { crashOn: [{ message: message(1), kind: 'abort' }] } }), 'INVALID_ARGUMENT')
+    throwsWith(() => makeProver({ isolation: 'threads' as 'process' }), 'INVALID_ARGUMENT')
+    throwsWith(() => makeProver({ isolation: 'process', maxProofMemoryBytes: -1 }), 'INVALID_ARGUMENT')
+  })
+})
