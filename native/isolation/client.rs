@@ -32,7 +32,12 @@ pub struct ProverProcess {
 impl ProverProcess {
     /// Start the server at `path` and wait for its setup (seconds for leanMultisig).
     pub fn start(path: &Path, init: Request) -> Result<Self> {
-        let mut child = Command::new(path)
+        let mut command = Command::new(path);
+        // Its own process group: a Ctrl-C at the host's terminal is the host's to handle (it
+        // cancels, then closes); the server must not die of it first.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -329,6 +329,7 @@ mod unix {
     fn fork_child(id: u64, backend: &Arc<dyn Backend>, work: Work, limits: &ChildLimits) -> io::Result<Child> {
         let (result_read, result_write) = pipe()?;
         let (stderr_read, stderr_write) = pipe()?;
+        let server = unsafe { libc::getpid() };
         let pid = unsafe { libc::fork() };
         if pid < 0 {
             return Err(os_error("fork"));
@@ -342,7 +343,11 @@ mod unix {
                 libc::dup2(stderr_write, 1);
                 libc::dup2(stderr_write, 2);
                 #[cfg(target_os = "linux")]
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+                // The server may have died before the line above took effect.
+                if libc::getppid() != server {
+                    libc::_exit(4);
+                }
             }
             if let Some(max) = limits.max_memory {
                 limit_memory(max);
