@@ -3,7 +3,11 @@ import { LeanAggError } from '../errors.js'
 import type { BusyPolicy, LatePolicy, NothingFitsPolicy } from './types.js'
 
 export interface AdmissionOptions {
-  /** Multiply the estimate by this before checking it fits. Default 1.1. */
+  /**
+   * Multiply the estimate by this before checking it fits. Default 1 with `late: 'deliver'` (a group
+   * admitted on a slightly low estimate is only a little late, while a high factor keeps groups
+   * out that would have made it), 1.1 with `late: 'drop'` (a wrong admission wastes the proof).
+   */
   factor?: number
   /** Added to the scaled estimate, for publishing and scheduling slack. Default 0. */
   marginMs?: number
@@ -67,8 +71,8 @@ export interface ResolvedSessionOptions {
   signal: AbortSignal | undefined
 }
 
-export const DEFAULT_ADMISSION: Readonly<Omit<ResolvedAdmission, 'nothingFits'>> = Object.freeze({
-  factor: 1.1,
+/** Defaults that do not depend on the late policy (`factor` and `nothingFits` do). */
+export const DEFAULT_ADMISSION: Readonly<Omit<ResolvedAdmission, 'factor' | 'nothingFits'>> = Object.freeze({
   marginMs: 0,
   probeAfter: 8,
 })
@@ -97,7 +101,7 @@ export function resolveSessionOptions(options: SessionOptions, defaults: Session
 
 function resolveAdmission(a: AdmissionOptions, late: LatePolicy): ResolvedAdmission {
   if (typeof a !== 'object' || a === null) invalidArg('admission must be an object or false')
-  const factor = a.factor ?? DEFAULT_ADMISSION.factor
+  const factor = a.factor ?? (late === 'drop' ? 1.1 : 1)
   if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0) invalidArg('admission.factor must be a finite number > 0')
   const nothingFits = a.nothingFits ?? (late === 'drop' ? 'skip' : 'start-best')
   if (nothingFits !== 'start-best' && nothingFits !== 'skip') invalidArg(`admission.nothingFits must be 'start-best' or 'skip'`)
