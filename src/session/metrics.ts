@@ -3,6 +3,7 @@
  * prom-client when the caller registers a registry. prom-client is an optional peer: pass its
  * module, or it is imported dynamically on `register()`.
  */
+import type { GroupOutcome } from './outcomes.js'
 import type { Logger } from './types.js'
 
 export const METRIC_NAMES = Object.freeze({
@@ -161,6 +162,22 @@ export class EngineMetrics {
     if (outcome === 'failed' && code) {
       bump(this.#failures, code)
       this.#mirror((p) => p.failures.inc({ code }))
+    }
+  }
+
+  /** Count one group's outcome under its label (and its skip reason or failure code). */
+  outcome(outcome: GroupOutcome): void {
+    switch (outcome.status) {
+      case 'aggregated':
+        return this.groupOutcome('aggregated')
+      case 'skipped':
+        return this.groupOutcome('skipped', { reason: outcome.reason })
+      case 'failed':
+        return this.groupOutcome('failed', { code: outcome.code })
+      case 'cancelled':
+        return this.groupOutcome('cancelled')
+      case 'late-dropped':
+        return this.groupOutcome('late_dropped')
     }
   }
 

@@ -14,33 +14,26 @@ import type {
   AggregationSession,
   GroupOutcome,
   GroupResult,
-  PlanEntry,
   RefusedReason,
   SessionEvents,
   SessionState,
   SessionSummary,
 } from './outcomes.js'
-import { fitsAlone, gainOf, needMs, nextStep, rankItems, sharedEnds } from './plan.js'
-import type { PlanItem, RunningWork } from './plan.js'
+import { nextStep } from './plan.js'
+import type { RunningWork } from './plan.js'
+import { PlanBook } from './plan-book.js'
+import type { Pending } from './plan-book.js'
 import type { Snapshot, SnapshotGroup } from './snapshot.js'
 import { Listeners, ReplayLog } from './stream.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
 import type { AbandonReason, Admission, Clock, ErrorCode, GroupProver, Logger, SkipReason } from './types.js'
+import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
+import type { Work } from './work.js'
 
-// Re-exported for modules that imported these from here before the split.
-export type { AdmissionOptions, ResolvedSessionOptions, SessionOptions } from './options.js'
-export type {
-  AggregationSession,
-  GroupOutcome,
-  GroupResult,
-  PlanEntry,
-  RefusedReason,
-  SessionEvents,
-  SessionOutcome,
-  SessionState,
-  SessionSummary,
-} from './outcomes.js'
+// Where prover.ts has always imported them from.
+export type { AggregationSession } from './outcomes.js'
+export type { SessionOptions } from './options.js'
 
 /** What a session needs from its engine. */
 export interface SessionHost {
@@ -64,37 +57,18 @@ export interface SessionHost {
   onSettled(session: Session): void
 }
 
-/** A group not started yet. */
-interface Pending extends PlanItem {
-  readonly group: SnapshotGroup
-  estimateMs: number
-  /** At the last plan: would it have fitted alone before the deadline? Absent if never planned. */
-  fitted?: boolean
-  /** At the last plan, if it did not fit: estimate against time left. */
-  budgetDetail?: string
-}
-
-interface Running {
+interface Running extends Work {
   readonly group: SnapshotGroup
   readonly controller: AbortController
   readonly startedAt: number
-  readonly estimateMs: number
   readonly admission: Admission
   /** No other session's proof held the prover when it started: its time is a fair sample. */
   readonly clean: boolean
-  /** Solo ms of proving done so far, under the shared-pool model. */
-  work: number
-  /** Clock ms up to which `work` is counted. */
-  workAt: number
-  /** Integral of (this session's proofs at once) dt: the sample's average concurrency. */
-  shared: number
   call?: Promise<unknown>
   abandoned: boolean
   /** An outcome was recorded for it. */
   recorded: boolean
 }
-
-type PlanDraft = { -readonly [K in keyof PlanEntry]: PlanEntry[K] }
 
 export class Session implements AggregationSession {
   readonly id: number
@@ -113,8 +87,7 @@ export class Session implements AggregationSession {
   #refused: RefusedReason | undefined
   #settling = false
   #startedAny = false
-  #pending: Pending[]
-  readonly #plan = new Map<number, PlanDraft>()
+  readonly #plan: PlanBook
   readonly #inFlight = new Set<Running>()
   readonly #draining: Promise<unknown>[] = []
   readonly #outcomes: GroupOutcome[] = []
@@ -137,12 +110,7 @@ export class Session implements AggregationSession {
     this.#events = new Listeners((event, err) =>
       host.logger.warn('session listener threw', { sessionId: id, event: String(event), err }),
     )
-    this.#pending = rankItems(
-      snapshot.groups.map((group) => ({ group, index: group.index, priority: group.priority, gain: gainOf(group), estimateMs: this.#estimate(group) })),
-    )
-    this.#pending.forEach((p, rank) =>
-      this.#plan.set(p.index, { index: p.index, key: p.group.key, rank, priority: p.priority, gain: p.gain, estimateMs: p.estimateMs }),
-    )
+    this.#plan = new PlanBook(snapshot.groups, this.#estimate)
     // Groups dropped while building the snapshot are accounted for by every session proving it.
     for (const d of snapshot.dropped) {
       this.#record({
@@ -190,7 +158,7 @@ export class Session implements AggregationSession {
 
   /** Groups not finished yet, in-flight ones included. */
   get groupsRemaining(): number {
-    return this.#pending.length + this.#inFlight.size
+    return this.#plan.pending.length + this.#inFlight.size
   }
 
   get currentGroupStartedAt(): number | undefined {
@@ -201,8 +169,8 @@ export class Session implements AggregationSession {
 
   /** When this session's proofs in flight are projected to leave the prover (0 if none). */
   projectedEnd(now: number): number {
-    this.#advanceWork(now)
-    return Math.max(0, ...this.#projectedEnds(now).values())
+    advanceWork(this.#inFlight, now, this.#slowdown)
+    return Math.max(0, ...projectedEnds(this.#inFlight, now, this.#slowdown).values())
   }
 
   /** Arm the deadline and the caller's signal; called once, refused sessions excepted. */
@@ -244,8 +212,8 @@ export class Session implements AggregationSession {
     // At the deadline a group that never fitted was over budget; one that did ran out of time.
     this.#skipPending(kind, (p) => (kind === 'deadline' && p.fitted === false ? 'budget' : kind))
     const now = this.#host.clock.now()
-    this.#advanceWork(now)
-    const ends = this.#projectedEnds(now)
+    advanceWork(this.#inFlight, now, this.#slowdown)
+    const ends = projectedEnds(this.#inFlight, now, this.#slowdown)
     for (const run of [...this.#inFlight]) {
       if (kind !== 'deadline') this.#abandon(run, { status: 'cancelled', reason: kind }, ends.get(run) ?? now)
       else if (this.#opts.late === 'drop') this.#abandon(run, { status: 'late-dropped' }, ends.get(run) ?? now)
@@ -273,14 +241,15 @@ export class Session implements AggregationSession {
         this.stop('deadline')
         return
       }
-      this.#advanceWork(now)
+      advanceWork(this.#inFlight, now, this.#slowdown)
       const foreignFreeAt = this.#host.laneFreeAt(this)
-      this.#reestimate(now, foreignFreeAt)
+      const startAt = Math.max(now, foreignFreeAt)
+      this.#plan.refresh(this.#estimate, checked ? { startAt, deadlineAt, admission } : undefined)
       const step = nextStep({
         now,
         deadlineAt,
-        pending: this.#pending,
-        running: [...this.#inFlight].map((r): RunningWork => ({ remainingMs: remaining(r), mustFit: r.admission === 'fits' })),
+        pending: this.#plan.pending,
+        running: [...this.#inFlight].map((r): RunningWork => ({ remainingMs: remainingMs(r), mustFit: r.admission === 'fits' })),
         lanes: this.#lanes,
         foreignFreeAt,
         admission,
@@ -301,24 +270,8 @@ export class Session implements AggregationSession {
     this.#finish()
   }
 
-  /** Estimates move as the estimator learns: refresh them, and the ranking, before each plan. */
-  #reestimate(now: number, foreignFreeAt: number): void {
-    const { deadlineAt, admission } = this.#opts
-    for (const p of this.#pending) {
-      p.estimateMs = this.#estimate(p.group)
-      this.#plan.get(p.index)!.estimateMs = p.estimateMs
-      if (deadlineAt === undefined || admission === false) continue
-      const startAt = Math.max(now, foreignFreeAt)
-      p.fitted = fitsAlone(p, startAt, deadlineAt, admission)
-      if (!p.fitted) {
-        p.budgetDetail = `estimated ${Math.round(needMs(p, admission))} ms, ${Math.max(0, Math.round(deadlineAt - startAt))} ms left`
-      }
-    }
-    this.#pending = rankItems(this.#pending)
-  }
-
   /** An injected estimator that throws or returns nonsense counts as "no estimate" (0 ms). */
-  #estimate(group: SnapshotGroup): number {
+  readonly #estimate = (group: SnapshotGroup): number => {
     try {
       const ms = this.#host.estimator.estimate(group.signatures.length, group.children.length)
       return Number.isFinite(ms) && ms > 0 ? ms : 0
@@ -338,47 +291,23 @@ export class Session implements AggregationSession {
     }
   }
 
-  /** Account proving progress up to `now` under the shared-pool model (call before the set changes). */
-  #advanceWork(now: number): void {
-    const k = this.#inFlight.size
-    for (const run of this.#inFlight) {
-      if (now <= run.workAt) continue
-      const dt = now - run.workAt
-      run.work += dt / this.#slowdown(k)
-      run.shared += dt * k
-      run.workAt = now
-    }
-  }
-
-  #projectedEnds(now: number): Map<Running, number> {
-    const runs = [...this.#inFlight]
-    const ends = sharedEnds(now, runs.map(remaining), this.#slowdown)
-    return new Map(runs.map((r, i) => [r, Math.max(ends[i]!, r.workAt + remaining(r))]))
-  }
-
   // ---- proving -------------------------------------------------------------------------------
 
   #startGroup(item: Pending, admission: Admission, now: number, foreignFreeAt: number): void {
     const { group } = item
-    this.#pending = this.#pending.filter((p) => p !== item)
+    this.#plan.started(item, admission)
     const run: Running = {
+      ...startWork(item.estimateMs, Math.max(now, foreignFreeAt)),
       group,
       controller: new AbortController(),
       startedAt: now,
-      estimateMs: item.estimateMs,
       admission,
       clean: foreignFreeAt <= now,
-      work: 0,
-      workAt: Math.max(now, foreignFreeAt),
-      shared: 0,
       abandoned: false,
       recorded: false,
     }
     this.#inFlight.add(run)
     this.#startedAny = true
-    const entry = this.#plan.get(group.index)!
-    entry.admission = admission
-    entry.estimateMs = item.estimateMs
     this.#host.metrics.admission(admission === 'best-effort' ? 'best_effort' : admission)
     if (this.#opts.deadlineAt !== undefined && this.#opts.admission !== false) this.#host.recordAdmission(false)
     if (admission === 'best-effort' || admission === 'probe') {
@@ -409,7 +338,7 @@ export class Session implements AggregationSession {
     const provedAt = clock.now()
     const { group } = run
     const proveMs = provedAt - run.startedAt
-    this.#advanceWork(provedAt)
+    advanceWork(this.#inFlight, provedAt, this.#slowdown)
     if (run.clean) this.#observe(run, proveMs)
     metrics.proveTime(group.signerCount, group.children.length, proveMs / 1000)
 
@@ -433,7 +362,7 @@ export class Session implements AggregationSession {
     const signerCount = aggregate.signers?.length ?? group.signerCount
     const finishedAt = clock.now()
     const late = this.deadlineAt !== undefined && finishedAt > this.deadlineAt
-    this.#advanceWork(finishedAt)
+    advanceWork(this.#inFlight, finishedAt, this.#slowdown)
     this.#inFlight.delete(run)
     run.recorded = true
     if (late) metrics.lateResult()
@@ -466,7 +395,7 @@ export class Session implements AggregationSession {
 
   /** Feed the estimator; `ms` is a measured time, or a lower bound for an abandoned proof. */
   #observe(run: Running, ms: number): void {
-    const concurrent = ms > 0 ? Math.max(1, run.shared / ms) : 1
+    const concurrent = averageConcurrency(run, ms)
     try {
       this.#host.estimator.observe({ signers: run.group.signatures.length, children: run.group.children.length, ms, concurrent })
     } catch (err) {
@@ -480,7 +409,7 @@ export class Session implements AggregationSession {
   }
 
   #fail(run: Running, code: ErrorCode, detail: string): void {
-    this.#advanceWork(this.#host.clock.now())
+    advanceWork(this.#inFlight, this.#host.clock.now(), this.#slowdown)
     this.#inFlight.delete(run)
     run.recorded = true
     this.#host.logger.warn('aggregation group failed', { sessionId: this.id, key: run.group.key, code, detail })
@@ -525,42 +454,22 @@ export class Session implements AggregationSession {
 
   /** Skip every group not started yet. */
   #skipPending(kind: SkipReason, reasonOf: (p: Pending) => SkipReason = () => kind): void {
-    for (const p of this.#pending) {
-      const reason = reasonOf(p)
-      const detail = reason === 'budget' ? p.budgetDetail : undefined
-      this.#plan.get(p.index)!.skipped = reason
+    for (const { pending, reason } of this.#plan.skipAll(reasonOf)) {
+      const detail = reason === 'budget' ? pending.budgetDetail : undefined
       this.#record({
         sessionId: this.id,
-        key: p.group.key,
-        index: p.group.index,
+        key: pending.group.key,
+        index: pending.group.index,
         status: 'skipped',
         reason,
         ...(detail !== undefined && { detail }),
       })
     }
-    this.#pending = []
   }
 
   #record(outcome: GroupOutcome): void {
     this.#outcomes.push(Object.freeze(outcome))
-    const metrics = this.#host.metrics
-    switch (outcome.status) {
-      case 'aggregated':
-        metrics.groupOutcome('aggregated')
-        break
-      case 'skipped':
-        metrics.groupOutcome('skipped', { reason: outcome.reason })
-        break
-      case 'failed':
-        metrics.groupOutcome('failed', { code: outcome.code })
-        break
-      case 'cancelled':
-        metrics.groupOutcome('cancelled')
-        break
-      case 'late-dropped':
-        metrics.groupOutcome('late_dropped')
-        break
-    }
+    this.#host.metrics.outcome(outcome)
     this.#events.emit('outcome', outcome)
   }
 
@@ -568,7 +477,7 @@ export class Session implements AggregationSession {
 
   #finish(): void {
     if (this.#settling || this.#inFlight.size > 0) return
-    if (this.#pending.length > 0 && this.#stop === undefined && this.#refused === undefined) {
+    if (this.#plan.pending.length > 0 && this.#stop === undefined && this.#refused === undefined) {
       if (this.#state === 'running') return // more to start
       if (this.#state === 'queued') return // waits for the engine
     }
@@ -600,7 +509,7 @@ export class Session implements AggregationSession {
       ...(this.#stop !== undefined && { stop: this.#stop }),
       considered: this.#snapshot.inputCount,
       outcomes: this.#outcomes,
-      plan: [...this.#plan.values()],
+      plan: this.#plan.entries(),
       ...(this.deadlineAt !== undefined && { deadlineAt: this.deadlineAt }),
       createdAt: this.#createdAt,
       ...(this.#startedAt !== undefined && { startedAt: this.#startedAt }),
@@ -628,9 +537,4 @@ export class Session implements AggregationSession {
     this.#events.clear()
     this.#resolveDone(summary)
   }
-}
-
-/** Solo ms a proof still needs; an overdue one is assumed to end soon, never "done" while it runs. */
-function remaining(run: Running): number {
-  return Math.max(run.estimateMs * 0.1, run.estimateMs - run.work, 1)
 }
