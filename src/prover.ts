@@ -98,6 +98,8 @@ function toNativeExpected(e: ExpectedAggregate | undefined): NativeExpected | un
 export class Prover implements GroupProver {
   readonly backend: BackendName
   readonly logger: Logger
+  /** Proofs in native code at once; sessions never plan more lanes than this. */
+  readonly maxConcurrentProofs: number
   private readonly handle: NativeProver
   private readonly lane: Lane
   private readonly sessionOptions: Omit<EngineOptions, 'prover'>
@@ -119,6 +121,7 @@ export class Prover implements GroupProver {
     this.backend = options.backend
     this.logger = options.logger ?? debugLogger
     this.lane = new Lane(options.maxConcurrentProofs ?? 1)
+    this.maxConcurrentProofs = this.lane.limit
     this.sessionOptions = options.sessions ?? {}
   }
 

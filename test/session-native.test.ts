@@ -18,7 +18,8 @@ async function groups(prover: Prover, signers: SecretKey[], count: number, per: 
 }
 
 function accounted(summary: SessionSummary) {
-  expect(summary.aggregated + summary.skipped + summary.failed + summary.cancelled).toBe(summary.considered)
+  const lateDropped = summary.outcomes.filter((o) => o.status === 'late-dropped').length
+  expect(summary.aggregated + summary.skipped + summary.failed + summary.cancelled + lateDropped).toBe(summary.considered)
   expect(summary.outcomes).toHaveLength(summary.considered)
 }
 
@@ -89,6 +90,60 @@ describe.skipIf(REAL)('sessions on the simulated addon', () => {
     accounted(summary)
     expect(typeof report.proofStillRunning).toBe('boolean')
     await expect(p.aggregate({ message: message(1), slot: SLOT, signatures: [] })).rejects.toMatchObject({ code: 'CLOSED' })
+  })
+})
+
+describe.skipIf(REAL)('the starvation scenario on the simulated addon (issue 7)', () => {
+  // A group of 8 takes 900 ms against a 750 ms deadline, as on a 2-core machine with leanMultisig.
+  let prover: Prover
+  let signers: SecretKey[]
+
+  beforeAll(async () => {
+    prover = makeProver({ simulated: { proveBaseMs: 900 } })
+    await prover.setup()
+    signers = await keys(prover, 24)
+  })
+
+  async function slot(n: number): Promise<GroupInput[]> {
+    const out: GroupInput[] = []
+    for (let g = 0; g < 3; g++) {
+      const m = message(7000 + n * 10 + g)
+      out.push({ message: m, slot: SLOT, signatures: await signAll(prover, signers.slice(g * 8, g * 8 + 8), m, SLOT) })
+    }
+    return out
+  }
+
+  it("with late: 'deliver' (the default) no slot is empty", async () => {
+    const summaries: SessionSummary[] = []
+    for (let n = 1; n <= 4; n++) {
+      const session = prover.startSession(buildSnapshot(await slot(n)), { deadlineMs: 750 })
+      summaries.push(await session.done)
+    }
+    for (const s of summaries) {
+      accounted(s)
+      expect(s.aggregated).toBeGreaterThanOrEqual(1)
+    }
+    // Once the estimator has learned that nothing fits, the best group still starts.
+    expect(summaries.slice(1).every((s) => s.admitted['best-effort'] === 1)).toBe(true)
+    expect(prover.engine.metrics.snapshot().admissions.best_effort).toBe(3)
+  })
+
+  it("with late: 'drop' skipping is right: once the cost is learned, nothing is proved to be dropped", async () => {
+    const cold = makeProver({ simulated: { proveBaseMs: 900 } }) // its own estimator, from the prior
+    await cold.setup()
+    const summaries: SessionSummary[] = []
+    for (let n = 5; n <= 8; n++) {
+      const session = cold.startSession(buildSnapshot(await slot(n)), { deadlineMs: 750, late: 'drop' })
+      summaries.push(await session.done)
+    }
+    for (const s of summaries) {
+      accounted(s)
+      expect(s.aggregated).toBe(0) // nothing finishes in time, and late results are not wanted
+    }
+    // Proofs dropped at the deadline taught the estimator they take longer than 750 ms.
+    expect(summaries[0]!.outcomes.some((o) => o.status === 'late-dropped')).toBe(true)
+    expect(summaries.at(-1)).toMatchObject({ admitted: {}, skippedByReason: { budget: 3 } })
+    await cold.close()
   })
 })
 

@@ -9,21 +9,18 @@ import type { CostEstimator, CostPrior } from './estimator.js'
 import { nextSessionId } from './ids.js'
 import { EngineMetrics } from './metrics.js'
 import type { PrometheusOptions } from './metrics.js'
+import { checkBusy, checkCount, checkMs, invalidArg, resolveSessionOptions } from './options.js'
+import type { SessionDefaults, SessionOptions } from './options.js'
+import type { AggregationSession } from './outcomes.js'
 import { Session } from './session.js'
-import type { AdmissionOptions, AggregationSession, ResolvedSessionOptions, SessionHost, SessionOptions } from './session.js'
+import type { SessionHost } from './session.js'
 import { buildSnapshot, isSnapshot } from './snapshot.js'
 import type { GroupInput, Snapshot } from './snapshot.js'
 import { StatusWatch } from './status.js'
 import type { EngineStatus, WaitForOptions } from './status.js'
-import type { BusyPolicy, Clock, GroupProver, LatePolicy, Logger } from './types.js'
+import type { BusyPolicy, Clock, GroupProver, Logger } from './types.js'
 
-export interface SessionDefaults {
-  late?: LatePolicy
-  concurrency?: number
-  verify?: boolean
-  logInvRate?: number
-  admission?: AdmissionOptions | false
-}
+export type { SessionDefaults } from './options.js'
 
 export interface EngineOptions {
   prover: GroupProver
@@ -60,8 +57,6 @@ export interface CloseReport {
   sessionsCancelled: number
 }
 
-const DEFAULT_ADMISSION: Required<AdmissionOptions> = { factor: 1.1, marginMs: 0 }
-
 export class AggregationEngine {
   readonly estimator: CostEstimator
   readonly metrics: EngineMetrics
@@ -81,8 +76,12 @@ export class AggregationEngine {
   readonly #queue: Session[] = []
   /** Every session not settled yet, superseded ones draining included. */
   readonly #live = new Set<Session>()
+  /** Sessions past their deadline that only finish late proofs (late: 'deliver'). */
+  readonly #finishingLate = new Set<Session>()
   readonly #abandonedCalls = new Set<Promise<unknown>>()
   #abandonedUntil = 0
+  /** Sessions in a row whose groups were all over budget (drives admission probes). */
+  #blockedSessions = 0
   #closing: Promise<CloseReport> | undefined
 
   constructor(options: EngineOptions) {
@@ -111,7 +110,18 @@ export class AggregationEngine {
       clock: this.#clock,
       logger: this.#logger,
       drainTimeoutMs: this.#drainTimeoutMs,
-      abandonedUntil: () => this.#abandonedUntil,
+      proverLanes: proverLanes(this.#prover),
+      laneFreeAt: (session) => {
+        const now = this.#clock.now()
+        let at = this.#abandonedUntil
+        for (const s of this.#finishingLate) if (s !== session) at = Math.max(at, s.projectedEnd(now))
+        return at
+      },
+      blockedSessions: () => this.#blockedSessions,
+      recordAdmission: (blocked) => {
+        this.#blockedSessions = blocked ? this.#blockedSessions + 1 : 0
+      },
+      onDeadline: (session) => this.#onDeadline(session),
       onAbandoned(projectedEnd, call) {
         engine.#abandonedUntil = Math.max(engine.#abandonedUntil, projectedEnd)
         engine.#abandonedCalls.add(call)
@@ -162,7 +172,7 @@ export class AggregationEngine {
       : Array.isArray(snapshot)
         ? buildSnapshot(snapshot)
         : invalidArg('startSession needs a snapshot from buildSnapshot() or an array of groups')
-    const resolved = this.#resolve(options)
+    const resolved = resolveSessionOptions(options, this.#defaults, this.#clock.now())
     const policy = checkBusy(options.busy ?? this.#busy)
     const session = new Session(nextSessionId(), snap, resolved, this.#host)
 
@@ -211,8 +221,9 @@ export class AggregationEngine {
   close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.#closing) return this.#closing
     const timeoutMs = checkMs(options.timeoutMs ?? 2000, 'timeoutMs')
-    const stopped = [...this.#queue.splice(0), ...(this.#current ? [this.#current] : [])]
+    const stopped = [...this.#queue.splice(0), ...(this.#current ? [this.#current] : []), ...this.#finishingLate]
     this.#current = undefined
+    this.#finishingLate.clear()
     const waitFor = [...this.#live]
     this.#status.set({ state: 'closed' })
     for (const s of stopped) s.stop('closed')
@@ -240,9 +251,25 @@ export class AggregationEngine {
 
   #onSettled(session: Session): void {
     this.#live.delete(session)
+    this.#finishingLate.delete(session)
     const queued = this.#queue.indexOf(session)
     if (queued !== -1) this.#queue.splice(queued, 1)
     if (session !== this.#current) return
+    this.#releaseCurrent()
+  }
+
+  /**
+   * Past its deadline a session starts nothing and only finishes late proofs: it no longer holds
+   * the engine, so the next slot's session is not refused or superseded because of it (its proofs
+   * cannot be interrupted anyway); admission counts the prover time they still take.
+   */
+  #onDeadline(session: Session): void {
+    if (session !== this.#current || this.closed) return
+    this.#finishingLate.add(session)
+    this.#releaseCurrent()
+  }
+
+  #releaseCurrent(): void {
     this.#current = undefined
     while (!this.closed && this.#queue.length > 0) {
       const next = this.#queue.shift()!
@@ -269,53 +296,10 @@ export class AggregationEngine {
       ...(at !== undefined && { currentGroupStartedAt: at }),
     })
   }
-
-  #resolve(options: SessionOptions): ResolvedSessionOptions {
-    const d = this.#defaults
-    const now = this.#clock.now()
-    let deadlineAt: number | undefined
-    if (options.deadlineAt !== undefined) deadlineAt = checkTime(options.deadlineAt, 'deadlineAt')
-    if (options.deadlineMs !== undefined) {
-      const rel = now + checkMs(options.deadlineMs, 'deadlineMs')
-      deadlineAt = deadlineAt === undefined ? rel : Math.min(deadlineAt, rel)
-    }
-    const late = options.late ?? d.late ?? 'deliver'
-    if (late !== 'deliver' && late !== 'drop') invalidArg(`late must be 'deliver' or 'drop'`)
-    const admission = options.admission ?? d.admission
-    return {
-      deadlineAt,
-      late,
-      concurrency: checkCount(options.concurrency ?? d.concurrency ?? 1, 'concurrency', 1),
-      verify: options.verify ?? d.verify ?? false,
-      logInvRate: options.logInvRate ?? d.logInvRate,
-      admission: admission === false ? false : { ...DEFAULT_ADMISSION, ...admission },
-      signal: options.signal,
-    }
-  }
 }
 
-function invalidArg(message: string): never {
-  throw new LeanAggError('INVALID_ARGUMENT', message)
-}
-
-function checkBusy(busy: BusyPolicy): BusyPolicy {
-  if (busy !== 'skip' && busy !== 'cancel-previous' && busy !== 'queue') {
-    invalidArg(`busy must be 'skip', 'cancel-previous' or 'queue'`)
-  }
-  return busy
-}
-
-function checkCount(n: number, what: string, min: number): number {
-  if (!Number.isInteger(n) || n < min) invalidArg(`${what} must be an integer >= ${min}`)
-  return n
-}
-
-function checkMs(ms: number, what: string): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) invalidArg(`${what} must be a finite number >= 0`)
-  return ms
-}
-
-function checkTime(t: number, what: string): number {
-  if (typeof t !== 'number' || !Number.isFinite(t)) invalidArg(`${what} must be a finite number`)
-  return t
+/** The prover's own limit on proofs at once, when it states one. */
+function proverLanes(prover: GroupProver): number | undefined {
+  const n = prover.maxConcurrentProofs
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined
 }

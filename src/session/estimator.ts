@@ -1,6 +1,7 @@
 /**
  * Proving-cost model: ms = baseMs + perSignerMs * signers + perChildMs * children, fitted online
- * by recursive least squares with forgetting, starting from a prior the caller can pass.
+ * by recursive least squares with forgetting, starting from a prior the caller can pass. Proofs
+ * that shared the prover with others are not fitted into it: they teach the shared-pool slowdown.
  */
 import { LeanAggError } from '../errors.js'
 
@@ -22,12 +23,16 @@ export interface CostSample {
   children: number
   /** Measured proving time. */
   ms: number
+  /** Proofs running at once, averaged over this one's run (1: it had the prover to itself). */
+  concurrent?: number
 }
 
 export interface EstimatorSnapshot extends CostPrior {
   samples: number
   /** Exponentially weighted RMS of the prediction error before each update. */
   residualStdMs: number
+  /** Fraction of its solo time each extra proof running at once adds (see `slowdown`). */
+  sharedSlowdown?: number
 }
 
 /** What the engine needs; inject your own to share a model across engines or persist it. */
@@ -36,14 +41,28 @@ export interface CostEstimator {
   estimate(signers: number, children: number): number
   observe(sample: CostSample): void
   snapshot(): EstimatorSnapshot
+  /**
+   * Optional: how many times longer each of `concurrent` proofs running at once takes than one
+   * alone (1 for one proof). Without it the engine assumes `concurrent`: no gain from a second lane.
+   */
+  slowdown?(concurrent: number): number
 }
 
 export interface OnlineCostEstimatorOptions {
   prior?: Partial<CostPrior>
   /** How many samples' worth of confidence the prior carries. Default 2. */
   priorWeight?: number
-  /** RLS forgetting factor in (0, 1]: older samples weigh less so the fit follows load. Default 0.98. */
+  /**
+   * RLS forgetting factor in (0, 1]: older samples weigh less so the fit follows load (at 0.98 a
+   * sample's weight halves after 34 newer ones). Default 0.98.
+   */
   forgetting?: number
+  /**
+   * Prior for the shared-pool slowdown: each extra proof at once adds this fraction of a proof's
+   * solo time (1: no gain from proving two at once; 0: they do not compete). Default 0.9; two
+   * 8-signature leanMultisig proofs at once on a 2-core pool measured 0.82.
+   */
+  sharedSlowdown?: number
 }
 
 export class OnlineCostEstimator implements CostEstimator {
@@ -53,6 +72,7 @@ export class OnlineCostEstimator implements CostEstimator {
   readonly #lambda: number
   #samples = 0
   #residualVar = 0
+  #shared: number
 
   constructor(options: OnlineCostEstimatorOptions = {}) {
     const prior = { ...DEFAULT_COST_PRIOR, ...options.prior }
@@ -63,6 +83,9 @@ export class OnlineCostEstimator implements CostEstimator {
     const lambda = options.forgetting ?? 0.98
     if (!(weight > 0) || !Number.isFinite(weight)) throw new LeanAggError('INVALID_ARGUMENT', 'priorWeight must be > 0')
     if (!(lambda > 0 && lambda <= 1)) throw new LeanAggError('INVALID_ARGUMENT', 'forgetting must be in (0, 1]')
+    const shared = options.sharedSlowdown ?? 0.9
+    if (!(Number.isFinite(shared) && shared >= 0)) throw new LeanAggError('INVALID_ARGUMENT', 'sharedSlowdown must be a finite number >= 0')
+    this.#shared = shared
     this.#theta = [prior.baseMs, prior.perSignerMs, prior.perChildMs]
     // P0 = I / weight: a ridge pull of `weight` towards the prior on each coefficient.
     this.#p = identity(3, 1 / weight)
@@ -75,9 +98,18 @@ export class OnlineCostEstimator implements CostEstimator {
     return Math.max(0, b + s * signers + c * children)
   }
 
+  slowdown(concurrent: number): number {
+    return concurrent <= 1 ? 1 : 1 + this.#shared * (concurrent - 1)
+  }
+
   observe(sample: CostSample): void {
     const { signers, children, ms } = sample
-    if (![signers, children, ms].every((v) => Number.isFinite(v) && v >= 0)) return
+    const concurrent = sample.concurrent ?? 1
+    if (![signers, children, ms].every((v) => Number.isFinite(v) && v >= 0) || !(concurrent >= 1)) return
+    if (concurrent > 1.05) {
+      this.#observeShared(ms / Math.max(1, this.estimate(signers, children)), concurrent)
+      return
+    }
     const x = [1, signers, children]
     const err = ms - dot(this.#theta, x)
     const px = this.#p.map((row) => dot(row, x))
@@ -91,9 +123,15 @@ export class OnlineCostEstimator implements CostEstimator {
     this.#samples++
   }
 
+  /** A shared proof took `ratio` times its solo estimate with `concurrent` at once on average. */
+  #observeShared(ratio: number, concurrent: number): void {
+    const measured = Math.min(2, Math.max(0, (ratio - 1) / (concurrent - 1)))
+    this.#shared = 0.8 * this.#shared + 0.2 * measured
+  }
+
   snapshot(): EstimatorSnapshot {
     const [baseMs, perSignerMs, perChildMs] = this.#theta as [number, number, number]
-    return { baseMs, perSignerMs, perChildMs, samples: this.#samples, residualStdMs: Math.sqrt(this.#residualVar) }
+    return { baseMs, perSignerMs, perChildMs, samples: this.#samples, residualStdMs: Math.sqrt(this.#residualVar), sharedSlowdown: this.#shared }
   }
 }
 

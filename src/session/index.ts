@@ -8,17 +8,28 @@ export type { CostEstimator, CostPrior, CostSample, EstimatorSnapshot, OnlineCos
 export { EngineMetrics, METRIC_NAMES, PROVE_TIME_BUCKETS, SESSION_DURATION_BUCKETS, signerBucket } from './metrics.js'
 export type { HistogramData, MetricsSnapshot, PromClientLike, PromRegistryLike, PrometheusOptions } from './metrics.js'
 export type { EngineStatus, WaitForOptions } from './status.js'
+export type { AdmissionOptions, SessionOptions } from './options.js'
 export type {
-  AdmissionOptions,
   AggregationSession,
   GroupOutcome,
   GroupResult,
+  PlanEntry,
   RefusedReason,
   SessionEvents,
-  SessionOptions,
   SessionOutcome,
   SessionState,
   SessionSummary,
-} from './session.js'
+} from './outcomes.js'
 export { systemClock } from './clock.js'
-export type { AbandonReason, BusyPolicy, Clock, ErrorCode, GroupProver, LatePolicy, Logger, SkipReason } from './types.js'
+export type {
+  AbandonReason,
+  Admission,
+  BusyPolicy,
+  Clock,
+  ErrorCode,
+  GroupProver,
+  LatePolicy,
+  Logger,
+  NothingFitsPolicy,
+  SkipReason,
+} from './types.js'

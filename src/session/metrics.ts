@@ -3,6 +3,7 @@
  * prom-client when the caller registers a registry. prom-client is an optional peer: pass its
  * module, or it is imported dynamically on `register()`.
  */
+import type { GroupOutcome } from './outcomes.js'
 import type { Logger } from './types.js'
 
 export const METRIC_NAMES = Object.freeze({
@@ -13,12 +14,15 @@ export const METRIC_NAMES = Object.freeze({
   sessions: 'lean_aggregation_sessions_total',
   lateResults: 'lean_aggregation_late_results_total',
   failures: 'lean_aggregation_group_failures_total',
+  admissions: 'lean_aggregation_admissions_total',
 })
 
 /** Seconds: an 800 ms interval and multi-second worst cases both resolve. */
 export const PROVE_TIME_BUCKETS = Object.freeze([0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 10])
 export const SESSION_DURATION_BUCKETS = PROVE_TIME_BUCKETS
 
+/** Why a group was started: `Admission` with '_' for '-' ('best_effort'). */
+export type AdmissionLabel = 'fits' | 'best_effort' | 'probe' | 'unchecked'
 export type GroupOutcomeLabel = 'aggregated' | 'skipped' | 'failed' | 'cancelled' | 'late_dropped'
 export type SessionOutcomeLabel =
   | 'started'
@@ -47,6 +51,8 @@ export interface MetricsSnapshot {
   sessions: Record<string, number>
   /** lean_aggregation_group_failures_total{code} */
   failures: Record<string, number>
+  /** lean_aggregation_admissions_total{admission}: groups started, by why */
+  admissions: Record<string, number>
   /** lean_aggregation_late_results_total */
   lateResults: number
   /** lean_committee_signatures_aggregation_time_seconds, keyed `signers=<bucket>,children=<n>` */
@@ -118,6 +124,7 @@ class Histogram {
 }
 
 interface PromMetrics {
+  admissions: PromCounterLike
   skipped: PromCounterLike
   groups: PromCounterLike
   sessions: PromCounterLike
@@ -132,6 +139,7 @@ export class EngineMetrics {
   readonly #groups = new Map<string, number>()
   readonly #sessions = new Map<string, number>()
   readonly #failures = new Map<string, number>()
+  readonly #admissions = new Map<string, number>()
   #lateResults = 0
   readonly #proveTime = new Map<string, Histogram>()
   readonly #sessionDuration = new Histogram(SESSION_DURATION_BUCKETS)
@@ -155,6 +163,27 @@ export class EngineMetrics {
       bump(this.#failures, code)
       this.#mirror((p) => p.failures.inc({ code }))
     }
+  }
+
+  /** Count one group's outcome under its label (and its skip reason or failure code). */
+  outcome(outcome: GroupOutcome): void {
+    switch (outcome.status) {
+      case 'aggregated':
+        return this.groupOutcome('aggregated')
+      case 'skipped':
+        return this.groupOutcome('skipped', { reason: outcome.reason })
+      case 'failed':
+        return this.groupOutcome('failed', { code: outcome.code })
+      case 'cancelled':
+        return this.groupOutcome('cancelled')
+      case 'late-dropped':
+        return this.groupOutcome('late_dropped')
+    }
+  }
+
+  admission(admission: AdmissionLabel): void {
+    bump(this.#admissions, admission)
+    this.#mirror((p) => p.admissions.inc({ admission }))
   }
 
   session(outcome: SessionOutcomeLabel): void {
@@ -197,6 +226,7 @@ export class EngineMetrics {
       groups: Object.fromEntries(this.#groups),
       sessions: Object.fromEntries(this.#sessions),
       failures: Object.fromEntries(this.#failures),
+      admissions: Object.fromEntries(this.#admissions),
       lateResults: this.#lateResults,
       proveTime: Object.fromEntries([...this.#proveTime].map(([k, h]) => [k, h.data()])),
       sessionDuration: this.#sessionDuration.data(),
@@ -215,6 +245,11 @@ export class EngineMetrics {
       (registry.getSingleMetric(config.name) as T | undefined) ??
       (new client[kind]({ ...config, registers: [registry] } satisfies MetricConfig) as T)
     const prom: PromMetrics = {
+      admissions: make('Counter', {
+        name: METRIC_NAMES.admissions,
+        help: 'Aggregation groups started, by why admission started them',
+        labelNames: ['admission'],
+      }),
       skipped: make('Counter', { name: METRIC_NAMES.skipped, help: 'Aggregation groups not proved, by reason', labelNames: ['reason'] }),
       groups: make('Counter', { name: METRIC_NAMES.groups, help: 'Aggregation groups by outcome', labelNames: ['outcome'] }),
       sessions: make('Counter', { name: METRIC_NAMES.sessions, help: 'Aggregation sessions by outcome', labelNames: ['outcome'] }),
@@ -236,6 +271,7 @@ export class EngineMetrics {
     for (const [outcome, n] of this.#groups) prom.groups.inc({ outcome }, n)
     for (const [outcome, n] of this.#sessions) prom.sessions.inc({ outcome }, n)
     for (const [code, n] of this.#failures) prom.failures.inc({ code }, n)
+    for (const [admission, n] of this.#admissions) prom.admissions.inc({ admission }, n)
     if (this.#lateResults > 0) prom.lateResults.inc(this.#lateResults)
     this.#prom = prom
     this.#logger.debug('metrics registered with prom-client')

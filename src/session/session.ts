@@ -1,155 +1,39 @@
 /**
- * One aggregation session: proves the groups of a snapshot in order, streams each result as it
- * finishes, stops at its deadline or on cancel, and always settles with one outcome per group.
+ * One aggregation session: the state machine. It proves the groups of a snapshot in the order the
+ * planner (plan.ts) picks, streams each result as it finishes, stops at its deadline or on cancel,
+ * and always settles with one outcome per group (summary.ts tallies them).
  */
 import type { Aggregate } from '../aggregate.js'
 import { abortedError, closedError } from '../errors.js'
-import type { LeanAggError } from '../errors.js'
 import { timer } from './clock.js'
 import type { CostEstimator } from './estimator.js'
 import { codeOf, messageOf } from './fail.js'
 import type { EngineMetrics } from './metrics.js'
+import type { ResolvedSessionOptions } from './options.js'
+import type {
+  AggregationSession,
+  GroupOutcome,
+  GroupResult,
+  RefusedReason,
+  SessionEvents,
+  SessionState,
+  SessionSummary,
+} from './outcomes.js'
+import { nextStep } from './plan.js'
+import type { RunningWork } from './plan.js'
+import { PlanBook } from './plan-book.js'
+import type { Pending } from './plan-book.js'
 import type { Snapshot, SnapshotGroup } from './snapshot.js'
 import { Listeners, ReplayLog } from './stream.js'
-import type {
-  AbandonReason,
-  BusyPolicy,
-  Clock,
-  ErrorCode,
-  GroupProver,
-  LatePolicy,
-  Logger,
-  SkipReason,
-} from './types.js'
+import { summarise } from './summary.js'
+import type { StopKind } from './summary.js'
+import type { AbandonReason, Admission, Clock, ErrorCode, GroupProver, Logger, SkipReason } from './types.js'
+import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
+import type { Work } from './work.js'
 
-export interface AdmissionOptions {
-  /** Multiply the estimate by this before checking it fits. Default 1.1. */
-  factor?: number
-  /** Added to the scaled estimate, for publishing and scheduling slack. Default 0. */
-  marginMs?: number
-}
-
-export interface SessionOptions {
-  /** Absolute deadline (clock ms, epoch by default). The earlier one wins if both are given. */
-  deadlineAt?: number
-  /** Deadline in ms from the `startSession` call (not from when a queued session starts). */
-  deadlineMs?: number
-  /** What to do with a proof that finishes after the deadline. Default 'deliver'. */
-  late?: LatePolicy
-  /** Policy if another session is running. Default: the engine's. */
-  busy?: BusyPolicy
-  /** Groups proving at once. Default 1: the prover has one proving lane anyway. */
-  concurrency?: number
-  /** Verify each aggregate before delivering it. Default false. */
-  verify?: boolean
-  logInvRate?: number
-  /** Aborting it cancels the session, like `cancel()`. */
-  signal?: AbortSignal
-  /** Admission control against the deadline; `false` starts every group until the deadline. */
-  admission?: AdmissionOptions | false
-}
-
-export interface GroupResult {
-  /** The session that produced it (library-generated, never a slot). */
-  readonly sessionId: number
-  readonly key: string
-  readonly index: number
-  readonly aggregate: Aggregate
-  /** Distinct signers covered by the aggregate. */
-  readonly signerCount: number
-  readonly signatureCount: number
-  readonly childCount: number
-  readonly proofSize: number
-  /** Clock ms: when the session was created, the proof submitted, the proof returned, the result ready. */
-  readonly queuedAt: number
-  readonly startedAt: number
-  readonly provedAt: number
-  readonly finishedAt: number
-  /** Finished after the session's deadline. */
-  readonly late: boolean
-  readonly verified: boolean
-}
-
-interface OutcomeBase {
-  readonly sessionId: number
-  /** Absent only for an invalid input whose message or slot could not be read. */
-  readonly key?: string
-  /** Position in the snapshot's input. */
-  readonly index: number
-}
-
-export type GroupOutcome =
-  | (OutcomeBase & { readonly status: 'aggregated'; readonly late: boolean; readonly result: GroupResult })
-  | (OutcomeBase & {
-      readonly status: 'skipped'
-      readonly reason: SkipReason
-      readonly code?: ErrorCode
-      readonly detail?: string
-      /** For 'duplicate' and 'merged': the key of the group that absorbed it. */
-      readonly into?: string
-    })
-  | (OutcomeBase & { readonly status: 'failed'; readonly code: ErrorCode; readonly detail: string })
-  /** Was proving when the session was cancelled: the proof was abandoned, its result is never delivered. */
-  | (OutcomeBase & { readonly status: 'cancelled'; readonly reason: AbandonReason; readonly startedAt: number })
-  /** Was proving at the deadline with `late: 'drop'`, or finished late and was dropped. */
-  | (OutcomeBase & { readonly status: 'late-dropped'; readonly startedAt: number })
-
-export type SessionOutcome = 'completed' | 'deadline' | 'cancelled' | 'superseded' | 'closed' | 'refused'
-export type RefusedReason = 'busy' | 'queue-full' | 'closed'
-
-export interface SessionSummary {
-  readonly sessionId: number
-  readonly outcome: SessionOutcome
-  readonly refusedReason?: RefusedReason
-  /** The caller's reason passed to `cancel()`, if any. */
-  readonly cancelReason?: string
-  /** For refused sessions: the typed error a throwing API would have raised. */
-  readonly error?: LeanAggError
-  /** Input groups; each appears exactly once in `outcomes`. */
-  readonly considered: number
-  readonly aggregated: number
-  readonly skipped: number
-  readonly skippedByReason: Readonly<Partial<Record<SkipReason, number>>>
-  readonly failed: number
-  readonly failedByCode: Readonly<Partial<Record<ErrorCode, number>>>
-  /** Proofs abandoned while running (cancel, supersede, close). */
-  readonly cancelled: number
-  /** Groups that finished, or were still proving, after the deadline (delivered or dropped). */
-  readonly late: number
-  readonly deadlineAt?: number
-  readonly createdAt: number
-  /** When it began proving; absent if it never ran. */
-  readonly startedAt?: number
-  readonly settledAt: number
-  /** settledAt - createdAt. */
-  readonly elapsedMs: number
-  /** False if an abandoned prover call had not returned within the drain budget. */
-  readonly drained: boolean
-  /** Sorted by input index. */
-  readonly outcomes: readonly GroupOutcome[]
-}
-
-export interface SessionEvents extends Record<string, unknown> {
-  result: GroupResult
-  outcome: GroupOutcome
-  done: SessionSummary
-}
-
-export type SessionState = 'queued' | 'running' | 'settled'
-
-/** What `startSession` returns. */
-export interface AggregationSession extends AsyncIterable<GroupResult> {
-  readonly id: number
-  readonly state: SessionState
-  readonly deadlineAt: number | undefined
-  /** Results in completion order; every reader replays from the first and ends when the session settles. */
-  results(): AsyncIterableIterator<GroupResult>
-  on<E extends keyof SessionEvents>(event: E, fn: (value: SessionEvents[E]) => void): () => void
-  /** No new group starts; a proof in flight is abandoned. Never waits, never throws. */
-  cancel(reason?: string): void
-  /** Always resolves, never rejects. */
-  readonly done: Promise<SessionSummary>
-}
+// Where prover.ts has always imported them from.
+export type { AggregationSession } from './outcomes.js'
+export type { SessionOptions } from './options.js'
 
 /** What a session needs from its engine. */
 export interface SessionHost {
@@ -159,37 +43,32 @@ export interface SessionHost {
   readonly clock: Clock
   readonly logger: Logger
   readonly drainTimeoutMs: number
-  /** Projected clock ms at which abandoned native proofs free the proving lane. */
-  abandonedUntil(): number
+  /** Proofs the prover runs at once, if it says (`maxConcurrentProofs`). */
+  readonly proverLanes: number | undefined
+  /** Projected clock ms at which other sessions' proofs (abandoned, or finishing late) free the prover. */
+  laneFreeAt(session: Session): number
   onAbandoned(projectedEnd: number, call: Promise<unknown>): void
+  /** Sessions in a row in which every group was over budget and nothing started. */
+  blockedSessions(): number
+  recordAdmission(blocked: boolean): void
+  /** The deadline passed with late proofs still running: the session no longer holds the engine. */
+  onDeadline(session: Session): void
   onProgress(session: Session): void
   onSettled(session: Session): void
 }
 
-export interface ResolvedSessionOptions {
-  deadlineAt: number | undefined
-  late: LatePolicy
-  concurrency: number
-  verify: boolean
-  logInvRate: number | undefined
-  admission: Required<AdmissionOptions> | false
-  signal: AbortSignal | undefined
-}
-
-interface Running {
+interface Running extends Work {
   readonly group: SnapshotGroup
   readonly controller: AbortController
   readonly startedAt: number
-  readonly estimateMs: number
-  /** Lane known free at start: the measured time is a fair estimator sample. */
+  readonly admission: Admission
+  /** No other session's proof held the prover when it started: its time is a fair sample. */
   readonly clean: boolean
   call?: Promise<unknown>
   abandoned: boolean
   /** An outcome was recorded for it. */
   recorded: boolean
 }
-
-type StopKind = AbandonReason | 'deadline'
 
 export class Session implements AggregationSession {
   readonly id: number
@@ -199,6 +78,7 @@ export class Session implements AggregationSession {
   readonly #host: SessionHost
   readonly #snapshot: Snapshot
   readonly #opts: ResolvedSessionOptions
+  readonly #lanes: number
   readonly #createdAt: number
   #startedAt: number | undefined
   #state: SessionState = 'queued'
@@ -206,8 +86,8 @@ export class Session implements AggregationSession {
   #cancelReason: string | undefined
   #refused: RefusedReason | undefined
   #settling = false
-  #next = 0
-  #projectedFree = 0
+  #startedAny = false
+  readonly #plan: PlanBook
   readonly #inFlight = new Set<Running>()
   readonly #draining: Promise<unknown>[] = []
   readonly #outcomes: GroupOutcome[] = []
@@ -223,12 +103,14 @@ export class Session implements AggregationSession {
     this.#snapshot = snapshot
     this.#opts = opts
     this.#host = host
+    this.#lanes = Math.max(1, Math.min(opts.concurrency, host.proverLanes ?? opts.concurrency))
     this.#createdAt = host.clock.now()
     this.deadlineAt = opts.deadlineAt
     this.done = new Promise((resolve) => (this.#resolveDone = resolve))
     this.#events = new Listeners((event, err) =>
       host.logger.warn('session listener threw', { sessionId: id, event: String(event), err }),
     )
+    this.#plan = new PlanBook(snapshot.groups, this.#estimate)
     // Groups dropped while building the snapshot are accounted for by every session proving it.
     for (const d of snapshot.dropped) {
       this.#record({
@@ -276,13 +158,19 @@ export class Session implements AggregationSession {
 
   /** Groups not finished yet, in-flight ones included. */
   get groupsRemaining(): number {
-    return this.#snapshot.groups.length - this.#next + this.#inFlight.size
+    return this.#plan.pending.length + this.#inFlight.size
   }
 
   get currentGroupStartedAt(): number | undefined {
     let min: number | undefined
     for (const r of this.#inFlight) if (min === undefined || r.startedAt < min) min = r.startedAt
     return min
+  }
+
+  /** When this session's proofs in flight are projected to leave the prover (0 if none). */
+  projectedEnd(now: number): number {
+    advanceWork(this.#inFlight, now, this.#slowdown)
+    return Math.max(0, ...projectedEnds(this.#inFlight, now, this.#slowdown).values())
   }
 
   /** Arm the deadline and the caller's signal; called once, refused sessions excepted. */
@@ -303,15 +191,13 @@ export class Session implements AggregationSession {
     this.#state = 'running'
     this.#startedAt = this.#host.clock.now()
     this.#host.metrics.session('started')
-    this.#host.logger.debug('session started', { sessionId: this.id, groups: this.#snapshot.groups.length })
+    this.#host.logger.debug('session started', { sessionId: this.id, groups: this.#snapshot.groups.length, lanes: this.#lanes })
     this.#pump()
   }
 
   refuse(reason: RefusedReason): void {
     this.#refused = reason
-    const skip: SkipReason = reason === 'closed' ? 'closed' : 'busy'
-    for (const g of this.#snapshot.groups) this.#skip(g, skip)
-    this.#next = this.#snapshot.groups.length
+    this.#skipPending(reason === 'closed' ? 'closed' : 'busy')
     this.#host.metrics.session(reason === 'closed' ? 'closed' : 'skipped')
     this.#finish()
   }
@@ -323,17 +209,21 @@ export class Session implements AggregationSession {
       if (this.#stop !== undefined) return
     } else if (this.#stop !== undefined && this.#stop !== 'deadline') return
     this.#stop = kind
-    const skip: SkipReason = kind
-    for (; this.#next < this.#snapshot.groups.length; this.#next++) this.#skip(this.#snapshot.groups[this.#next]!, skip)
+    // At the deadline a group that never fitted was over budget; one that did ran out of time.
+    this.#skipPending(kind, (p) => (kind === 'deadline' && p.fitted === false ? 'budget' : kind))
+    const now = this.#host.clock.now()
+    advanceWork(this.#inFlight, now, this.#slowdown)
+    const ends = projectedEnds(this.#inFlight, now, this.#slowdown)
     for (const run of [...this.#inFlight]) {
-      if (kind !== 'deadline') this.#abandon(run, { status: 'cancelled', reason: kind })
-      else if (this.#opts.late === 'drop') this.#abandon(run, { status: 'late-dropped' })
+      if (kind !== 'deadline') this.#abandon(run, { status: 'cancelled', reason: kind }, ends.get(run) ?? now)
+      else if (this.#opts.late === 'drop') this.#abandon(run, { status: 'late-dropped' }, ends.get(run) ?? now)
     }
+    if (kind === 'deadline' && this.#inFlight.size > 0) this.#host.onDeadline(this)
     this.#host.onProgress(this)
     this.#finish()
   }
 
-  // ---- proving -------------------------------------------------------------------------------
+  // ---- planning ------------------------------------------------------------------------------
 
   #onDeadline(): void {
     this.#deadlineTimer = undefined
@@ -342,36 +232,48 @@ export class Session implements AggregationSession {
   }
 
   #pump(): void {
-    const { clock, estimator } = this.#host
-    const { concurrency, deadlineAt, admission } = this.#opts
-    const groups = this.#snapshot.groups
-    while (this.#state === 'running' && this.#stop === undefined && this.#inFlight.size < concurrency && this.#next < groups.length) {
+    const { clock } = this.#host
+    const { deadlineAt, admission } = this.#opts
+    const checked = deadlineAt !== undefined && admission !== false
+    while (this.#state === 'running' && this.#stop === undefined) {
       const now = clock.now()
       if (deadlineAt !== undefined && now >= deadlineAt) {
         this.stop('deadline')
         return
       }
-      const group = groups[this.#next++]!
-      const estimateMs = this.#estimate(estimator, group)
-      if (admission !== false && deadlineAt !== undefined) {
-        // The prover has one lane: count abandoned proofs and this session's in-flight ones ahead.
-        const startAt = Math.max(now, this.#host.abandonedUntil(), this.#projectedFree)
-        const needMs = estimateMs * admission.factor + admission.marginMs
-        if (startAt + needMs > deadlineAt) {
-          this.#skip(group, 'budget', `estimated ${Math.round(needMs)} ms, ${Math.max(0, deadlineAt - startAt)} ms left`)
-          continue
-        }
+      advanceWork(this.#inFlight, now, this.#slowdown)
+      const foreignFreeAt = this.#host.laneFreeAt(this)
+      const startAt = Math.max(now, foreignFreeAt)
+      this.#plan.refresh(this.#estimate, checked ? { startAt, deadlineAt, admission } : undefined)
+      const step = nextStep({
+        now,
+        deadlineAt,
+        pending: this.#plan.pending,
+        running: [...this.#inFlight].map((r): RunningWork => ({ remainingMs: remainingMs(r), mustFit: r.admission === 'fits' })),
+        lanes: this.#lanes,
+        foreignFreeAt,
+        admission,
+        slowdown: this.#slowdown,
+        probeDue: checked && admission.probeAfter > 0 && !this.#startedAny && this.#host.blockedSessions() >= admission.probeAfter,
+      })
+      if (step.kind === 'start') {
+        this.#startGroup(step.item as Pending, step.admission, now, foreignFreeAt)
+        continue
       }
-      this.#startGroup(group, estimateMs, now)
+      if (step.kind === 'give-up') {
+        if (!this.#startedAny) this.#host.recordAdmission(true)
+        this.#skipPending('budget')
+      }
+      break
     }
     this.#host.onProgress(this)
     this.#finish()
   }
 
   /** An injected estimator that throws or returns nonsense counts as "no estimate" (0 ms). */
-  #estimate(estimator: CostEstimator, group: SnapshotGroup): number {
+  readonly #estimate = (group: SnapshotGroup): number => {
     try {
-      const ms = estimator.estimate(group.signatures.length, group.children.length)
+      const ms = this.#host.estimator.estimate(group.signatures.length, group.children.length)
       return Number.isFinite(ms) && ms > 0 ? ms : 0
     } catch (err) {
       this.#host.logger.warn('estimator.estimate threw', { err })
@@ -379,18 +281,38 @@ export class Session implements AggregationSession {
     }
   }
 
-  #startGroup(group: SnapshotGroup, estimateMs: number, now: number): void {
+  readonly #slowdown = (k: number): number => {
+    if (k <= 1) return 1
+    try {
+      const s = this.#host.estimator.slowdown?.(k) ?? k
+      return Number.isFinite(s) && s >= 1 ? s : k
+    } catch {
+      return k
+    }
+  }
+
+  // ---- proving -------------------------------------------------------------------------------
+
+  #startGroup(item: Pending, admission: Admission, now: number, foreignFreeAt: number): void {
+    const { group } = item
+    this.#plan.started(item, admission)
     const run: Running = {
+      ...startWork(item.estimateMs, Math.max(now, foreignFreeAt)),
       group,
       controller: new AbortController(),
       startedAt: now,
-      estimateMs,
-      clean: this.#inFlight.size === 0 && now >= this.#host.abandonedUntil(),
+      admission,
+      clean: foreignFreeAt <= now,
       abandoned: false,
       recorded: false,
     }
-    this.#projectedFree = Math.max(now, this.#projectedFree) + estimateMs
     this.#inFlight.add(run)
+    this.#startedAny = true
+    this.#host.metrics.admission(admission === 'best-effort' ? 'best_effort' : admission)
+    if (this.#opts.deadlineAt !== undefined && this.#opts.admission !== false) this.#host.recordAdmission(false)
+    if (admission === 'best-effort' || admission === 'probe') {
+      this.#host.logger.debug(`group started: ${admission}`, { sessionId: this.id, key: group.key, estimateMs: Math.round(item.estimateMs) })
+    }
     let call: Promise<Aggregate>
     try {
       const options = { signal: run.controller.signal, ...(this.#opts.logInvRate !== undefined && { logInvRate: this.#opts.logInvRate }) }
@@ -412,17 +334,12 @@ export class Session implements AggregationSession {
 
   async #onProved(run: Running, aggregate: Aggregate): Promise<void> {
     if (run.abandoned) return // fenced: this session no longer owns the result
-    const { clock, prover, estimator, metrics } = this.#host
+    const { clock, prover, metrics } = this.#host
     const provedAt = clock.now()
     const { group } = run
     const proveMs = provedAt - run.startedAt
-    if (run.clean) {
-      try {
-        estimator.observe({ signers: group.signatures.length, children: group.children.length, ms: proveMs })
-      } catch (err) {
-        this.#host.logger.warn('estimator.observe threw', { err })
-      }
-    }
+    advanceWork(this.#inFlight, provedAt, this.#slowdown)
+    if (run.clean) this.#observe(run, proveMs)
     metrics.proveTime(group.signerCount, group.children.length, proveMs / 1000)
 
     if (this.#opts.verify) {
@@ -445,6 +362,7 @@ export class Session implements AggregationSession {
     const signerCount = aggregate.signers?.length ?? group.signerCount
     const finishedAt = clock.now()
     const late = this.deadlineAt !== undefined && finishedAt > this.deadlineAt
+    advanceWork(this.#inFlight, finishedAt, this.#slowdown)
     this.#inFlight.delete(run)
     run.recorded = true
     if (late) metrics.lateResult()
@@ -466,6 +384,7 @@ export class Session implements AggregationSession {
         finishedAt,
         late,
         verified: this.#opts.verify,
+        admission: run.admission,
       })
       this.#log.push(result)
       this.#events.emit('result', result)
@@ -474,12 +393,23 @@ export class Session implements AggregationSession {
     this.#afterGroup()
   }
 
+  /** Feed the estimator; `ms` is a measured time, or a lower bound for an abandoned proof. */
+  #observe(run: Running, ms: number): void {
+    const concurrent = averageConcurrency(run, ms)
+    try {
+      this.#host.estimator.observe({ signers: run.group.signatures.length, children: run.group.children.length, ms, concurrent })
+    } catch (err) {
+      this.#host.logger.warn('estimator.observe threw', { err })
+    }
+  }
+
   #onFailed(run: Running, err: unknown): void {
     if (run.abandoned) return
     this.#fail(run, codeOf(err), messageOf(err))
   }
 
   #fail(run: Running, code: ErrorCode, detail: string): void {
+    advanceWork(this.#inFlight, this.#host.clock.now(), this.#slowdown)
     this.#inFlight.delete(run)
     run.recorded = true
     this.#host.logger.warn('aggregation group failed', { sessionId: this.id, key: run.group.key, code, detail })
@@ -488,7 +418,6 @@ export class Session implements AggregationSession {
   }
 
   #afterGroup(): void {
-    if (this.#inFlight.size === 0) this.#projectedFree = 0
     if (this.#stop === undefined) this.#pump()
     else {
       this.#host.onProgress(this)
@@ -496,7 +425,15 @@ export class Session implements AggregationSession {
     }
   }
 
-  #abandon(run: Running, outcome: { status: 'cancelled'; reason: AbandonReason } | { status: 'late-dropped' }): void {
+  #abandon(
+    run: Running,
+    outcome: { status: 'cancelled'; reason: AbandonReason } | { status: 'late-dropped' },
+    projectedEnd: number,
+  ): void {
+    const now = this.#host.clock.now()
+    // A clean proof dropped at the deadline after E ms took at least E: learn it if the estimate was lower.
+    const elapsed = now - run.startedAt
+    if (outcome.status === 'late-dropped' && run.clean && elapsed > run.estimateMs) this.#observe(run, elapsed)
     run.abandoned = true
     run.recorded = true
     this.#inFlight.delete(run)
@@ -509,43 +446,30 @@ export class Session implements AggregationSession {
     run.controller.abort(reason)
     if (outcome.status === 'late-dropped') this.#host.metrics.lateResult()
     this.#record({ sessionId: this.id, key: run.group.key, index: run.group.index, startedAt: run.startedAt, ...outcome })
-    // Native proofs cannot be interrupted: assume the lane stays busy until the estimate runs out.
+    // Native proofs cannot be interrupted: assume the prover stays busy until the estimate runs out.
     const call = run.call ?? Promise.resolve()
     this.#draining.push(call)
-    this.#host.onAbandoned(run.startedAt + run.estimateMs, call)
+    this.#host.onAbandoned(projectedEnd, call)
   }
 
-  #skip(group: SnapshotGroup, reason: SkipReason, detail?: string): void {
-    this.#record({
-      sessionId: this.id,
-      key: group.key,
-      index: group.index,
-      status: 'skipped',
-      reason,
-      ...(detail !== undefined && { detail }),
-    })
+  /** Skip every group not started yet. */
+  #skipPending(kind: SkipReason, reasonOf: (p: Pending) => SkipReason = () => kind): void {
+    for (const { pending, reason } of this.#plan.skipAll(reasonOf)) {
+      const detail = reason === 'budget' ? pending.budgetDetail : undefined
+      this.#record({
+        sessionId: this.id,
+        key: pending.group.key,
+        index: pending.group.index,
+        status: 'skipped',
+        reason,
+        ...(detail !== undefined && { detail }),
+      })
+    }
   }
 
   #record(outcome: GroupOutcome): void {
     this.#outcomes.push(Object.freeze(outcome))
-    const metrics = this.#host.metrics
-    switch (outcome.status) {
-      case 'aggregated':
-        metrics.groupOutcome('aggregated')
-        break
-      case 'skipped':
-        metrics.groupOutcome('skipped', { reason: outcome.reason })
-        break
-      case 'failed':
-        metrics.groupOutcome('failed', { code: outcome.code })
-        break
-      case 'cancelled':
-        metrics.groupOutcome('cancelled')
-        break
-      case 'late-dropped':
-        metrics.groupOutcome('late_dropped')
-        break
-    }
+    this.#host.metrics.outcome(outcome)
     this.#events.emit('outcome', outcome)
   }
 
@@ -553,7 +477,7 @@ export class Session implements AggregationSession {
 
   #finish(): void {
     if (this.#settling || this.#inFlight.size > 0) return
-    if (this.#next < this.#snapshot.groups.length && this.#stop === undefined && this.#refused === undefined) {
+    if (this.#plan.pending.length > 0 && this.#stop === undefined && this.#refused === undefined) {
       if (this.#state === 'running') return // more to start
       if (this.#state === 'queued') return // waits for the engine
     }
@@ -578,68 +502,33 @@ export class Session implements AggregationSession {
   #settle(drained: boolean): void {
     const settledAt = this.#host.clock.now()
     this.#state = 'settled'
-    const outcome: SessionOutcome =
-      this.#refused !== undefined
-        ? 'refused'
-        : this.#stop === 'deadline' || this.#stop === undefined
-          ? this.#outcomes.some((o) => (o.status === 'skipped' && o.reason === 'deadline') || o.status === 'late-dropped')
-            ? 'deadline'
-            : 'completed'
-          : this.#stop
-    const skippedByReason: Partial<Record<SkipReason, number>> = {}
-    const failedByCode: Partial<Record<ErrorCode, number>> = {}
-    let aggregated = 0
-    let skipped = 0
-    let failed = 0
-    let cancelled = 0
-    let late = 0
-    for (const o of this.#outcomes) {
-      if (o.status === 'aggregated') {
-        aggregated++
-        if (o.late) late++
-      } else if (o.status === 'skipped') {
-        skipped++
-        skippedByReason[o.reason] = (skippedByReason[o.reason] ?? 0) + 1
-      } else if (o.status === 'failed') {
-        failed++
-        failedByCode[o.code] = (failedByCode[o.code] ?? 0) + 1
-      } else if (o.status === 'cancelled') cancelled++
-      else late++
-    }
-    const summary: SessionSummary = Object.freeze({
+    const summary = summarise({
       sessionId: this.id,
-      outcome,
-      ...(this.#refused !== undefined && { refusedReason: this.#refused }),
-      ...(this.#refused === 'closed' && { error: closedError('the engine is closed') }),
+      ...(this.#refused !== undefined && { refused: this.#refused }),
       ...(this.#cancelReason !== undefined && { cancelReason: this.#cancelReason }),
+      ...(this.#stop !== undefined && { stop: this.#stop }),
       considered: this.#snapshot.inputCount,
-      aggregated,
-      skipped,
-      skippedByReason: Object.freeze(skippedByReason),
-      failed,
-      failedByCode: Object.freeze(failedByCode),
-      cancelled,
-      late,
+      outcomes: this.#outcomes,
+      plan: this.#plan.entries(),
       ...(this.deadlineAt !== undefined && { deadlineAt: this.deadlineAt }),
       createdAt: this.#createdAt,
       ...(this.#startedAt !== undefined && { startedAt: this.#startedAt }),
       settledAt,
-      elapsedMs: settledAt - this.#createdAt,
       drained,
-      outcomes: Object.freeze([...this.#outcomes].sort((a, b) => a.index - b.index)),
     })
     this.#summary = summary
     const metrics = this.#host.metrics
-    if (outcome !== 'refused') metrics.session(outcome)
+    if (summary.outcome !== 'refused') metrics.session(summary.outcome)
     if (this.#startedAt !== undefined) metrics.sessionDuration((settledAt - this.#startedAt) / 1000)
     this.#host.logger.debug('session settled', {
       sessionId: this.id,
-      outcome,
-      aggregated,
-      skipped,
-      failed,
-      cancelled,
-      late,
+      outcome: summary.outcome,
+      aggregated: summary.aggregated,
+      skipped: summary.skipped,
+      failed: summary.failed,
+      cancelled: summary.cancelled,
+      late: summary.late,
+      admitted: summary.admitted,
       elapsedMs: summary.elapsedMs,
     })
     this.#log.end()

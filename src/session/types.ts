@@ -17,6 +17,8 @@ export interface GroupProver {
    * `close()` can only estimate whether an abandoned proof is still running.
    */
   idle?(): Promise<void>
+  /** Optional: proofs it runs at once (more are queued). Sessions never plan more lanes than this. */
+  readonly maxConcurrentProofs?: number
 }
 
 export type { Logger } from '../logger.js'
@@ -34,7 +36,7 @@ export type SkipReason =
   | 'merged' // same (message, slot) as an earlier group: its signers were merged into it
   | 'invalid' // failed the cheap checks; see `code`
   | 'deadline' // the deadline passed before it could start
-  | 'budget' // its estimated cost did not fit in the time left
+  | 'budget' // its estimated cost did not fit in the time left (see `admission.nothingFits`)
   | 'cancelled' // the session was cancelled before it started
   | 'superseded' // a newer session replaced this one (busy policy 'cancel-previous')
   | 'closed' // the engine closed
@@ -45,3 +47,17 @@ export type AbandonReason = 'cancelled' | 'superseded' | 'closed'
 
 export type BusyPolicy = 'skip' | 'cancel-previous' | 'queue'
 export type LatePolicy = 'deliver' | 'drop'
+
+/**
+ * Why a group was started:
+ * - 'fits': its estimate fits before the deadline (in the set that covers the most signers);
+ * - 'best-effort': nothing fitted, the lane was free and late results are kept, so the most
+ *   valuable group started anyway (its result is late; `admission.nothingFits: 'start-best'`);
+ * - 'probe': every group had been over budget for several sessions in a row, so the cheapest one
+ *   started to re-measure the cost (`admission.probeAfter`);
+ * - 'unchecked': no deadline, or `admission: false`.
+ */
+export type Admission = 'fits' | 'best-effort' | 'probe' | 'unchecked'
+
+/** What admission does when no group fits before the deadline. */
+export type NothingFitsPolicy = 'start-best' | 'skip'

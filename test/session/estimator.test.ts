@@ -53,4 +53,15 @@ describe('OnlineCostEstimator', () => {
     expect(() => new OnlineCostEstimator({ prior: { baseMs: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     expect(() => new OnlineCostEstimator({ forgetting: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
+
+  it('learns how much proofs sharing the prover slow each other, without disturbing the solo fit', () => {
+    const e = new OnlineCostEstimator({ prior: { baseMs: 500, perSignerMs: 0, perChildMs: 0 }, sharedSlowdown: 1 })
+    expect(e.slowdown(1)).toBe(1)
+    expect(e.slowdown(2)).toBe(2)
+    // Two at once took 1.6x their solo time: each extra proof adds 0.6.
+    for (let i = 0; i < 40; i++) e.observe({ signers: 8, children: 0, ms: 800, concurrent: 2 })
+    expect(e.slowdown(2)).toBeCloseTo(1.6, 2)
+    expect(e.snapshot()).toMatchObject({ samples: 0, baseMs: 500 })
+    expect(() => new OnlineCostEstimator({ sharedSlowdown: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
 })

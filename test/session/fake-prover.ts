@@ -1,7 +1,8 @@
 /**
  * Test doubles: a manual clock and an in-JS GroupProver that behaves like the real one where the
- * engine can tell: one proving lane, an aborted call rejects at once with ABORTED, and an
- * abandoned proof keeps the lane busy until its (simulated) native work ends.
+ * engine can tell: one proving lane by default (several share the machine), an aborted call
+ * rejects at once with ABORTED, and an abandoned proof keeps its lane busy until its (simulated)
+ * native work ends.
  */
 import type { Aggregate } from '../../src/aggregate.js'
 import { LeanAggError, abortedError } from '../../src/errors.js'
@@ -82,29 +83,46 @@ export interface FakeProverOptions {
   ignoreAbort?: boolean
   /** Misbehave: throw synchronously from aggregate() for this group. */
   throwSync?: (group: AggregationGroup) => boolean
+  /** Proofs run at once (advertised as `maxConcurrentProofs`); default 1, the rest queue. */
+  lanes?: number
+  /** With k proofs at once each takes slowdown(k) times its latency; default k (a shared machine). */
+  slowdown?: (k: number) => number
 }
 
 export function keyOf(group: AggregationGroup): string {
   return `${Buffer.from(group.message).toString('hex')}:${group.slot}`
 }
 
+interface Job {
+  readonly call: FakeCall
+  /** Solo ms still to prove. */
+  left: number
+  finish(): void
+}
+
 export class FakeProver implements GroupProver {
   readonly calls: FakeCall[] = []
   readonly verifyCalls: Aggregate[] = []
+  readonly maxConcurrentProofs: number | undefined
   readonly #clock: ManualClock
   readonly #opts: FakeProverOptions
+  readonly #lanes: number
   readonly #queue: (() => void)[] = []
-  #running = false
+  readonly #running = new Set<Job>()
+  #since = 0
+  #timer: unknown
   #idleWaiters: (() => void)[] = []
 
   constructor(clock: ManualClock, opts: FakeProverOptions = {}) {
     this.#clock = clock
     this.#opts = opts
+    this.#lanes = opts.lanes ?? 1
+    this.maxConcurrentProofs = opts.lanes
   }
 
   /** A native proof is running (possibly abandoned by its caller). */
   get busy(): boolean {
-    return this.#running
+    return this.#running.size > 0
   }
 
   aggregate(group: AggregationGroup, options: AggregateOptions = {}): Promise<Aggregate> {
@@ -121,28 +139,28 @@ export class FakeProver implements GroupProver {
           fn()
         }
       }
+      const finish = () => {
+        call.endedAt = this.#clock.now()
+        if (call.aborted && !this.#opts.ignoreAbort) call.outcome = 'dropped'
+        else {
+          const failure = this.#opts.fail?.(group)
+          if (failure === 'panic') {
+            call.outcome = 'rejected'
+            settle(() => reject(new LeanAggError('PROVER_PANIC', 'prover panicked: index out of bounds')))
+          } else if (failure) {
+            call.outcome = 'rejected'
+            settle(() => reject(failure))
+          } else {
+            call.outcome = 'resolved'
+            settle(() => resolve(fakeAggregate(group)))
+          }
+        }
+      }
       const start = () => {
         call.startedAt = this.#clock.now()
-        this.#running = true
-        this.#clock.setTimeout(() => {
-          call.endedAt = this.#clock.now()
-          this.#running = false
-          if (call.aborted && !this.#opts.ignoreAbort) call.outcome = 'dropped'
-          else {
-            const failure = this.#opts.fail?.(group)
-            if (failure === 'panic') {
-              call.outcome = 'rejected'
-              settle(() => reject(new LeanAggError('PROVER_PANIC', 'prover panicked: index out of bounds')))
-            } else if (failure) {
-              call.outcome = 'rejected'
-              settle(() => reject(failure))
-            } else {
-              call.outcome = 'resolved'
-              settle(() => resolve(fakeAggregate(group)))
-            }
-          }
-          this.#next()
-        }, this.#opts.latency?.(group) ?? 100)
+        this.#advance()
+        this.#running.add({ call, left: this.#opts.latency?.(group) ?? 100, finish })
+        this.#schedule()
       }
       signal?.addEventListener(
         'abort',
@@ -155,7 +173,7 @@ export class FakeProver implements GroupProver {
         },
         { once: true },
       )
-      if (this.#running) this.#queue.push(start)
+      if (this.#running.size >= this.#lanes) this.#queue.push(start)
       else start()
     })
   }
@@ -167,16 +185,41 @@ export class FakeProver implements GroupProver {
   }
 
   idle(): Promise<void> {
-    if (!this.#running && this.#queue.length === 0) return Promise.resolve()
+    if (this.#running.size === 0 && this.#queue.length === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
-  #next(): void {
-    const start = this.#queue.shift()
-    if (start) start()
-    else {
-      for (const w of this.#idleWaiters.splice(0)) w()
+  /** Proofs at once share the machine: each advances at 1/slowdown(k) of its solo speed. */
+  #slowdown(k: number): number {
+    return k <= 1 ? 1 : (this.#opts.slowdown?.(k) ?? k)
+  }
+
+  #advance(): void {
+    const now = this.#clock.now()
+    const rate = 1 / this.#slowdown(this.#running.size)
+    for (const job of this.#running) job.left -= (now - this.#since) * rate
+    this.#since = now
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (this.#running.size === 0) return
+    const first = Math.min(...[...this.#running].map((j) => j.left))
+    this.#timer = this.#clock.setTimeout(() => this.#onTimer(), Math.max(0, first * this.#slowdown(this.#running.size)))
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined
+    this.#advance()
+    for (const job of [...this.#running]) {
+      if (job.left > 1e-3) continue // below the clock's resolution at epoch-sized times
+      this.#running.delete(job)
+      job.finish()
     }
+    while (this.#running.size < this.#lanes && this.#queue.length > 0) this.#queue.shift()!()
+    this.#schedule()
+    if (this.#running.size === 0 && this.#queue.length === 0) for (const w of this.#idleWaiters.splice(0)) w()
   }
 }
 

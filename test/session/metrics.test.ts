@@ -38,6 +38,7 @@ describe('metrics', () => {
     expect(m.failures).toEqual({ PROVER_PANIC: 1 })
     expect(m.sessions).toEqual({ started: 2, skipped: 1, completed: 1, deadline: 1 })
     expect(m.lateResults).toBe(0)
+    expect(m.admissions).toEqual({ unchecked: 4 })
     expect(Object.keys(m.proveTime).sort()).toEqual(['signers=2-8,children=0', 'signers=33-128,children=0'])
     expect(m.proveTime['signers=2-8,children=0']!.count).toBe(2)
     expect(m.proveTime['signers=33-128,children=0']!.sum).toBeCloseTo(0.1)
@@ -82,6 +83,7 @@ describe('metrics', () => {
     expect(text).toContain(`${METRIC_NAMES.failures}{code="PROVER_PANIC"} 1`)
     expect(text).toContain(`${METRIC_NAMES.sessions}{outcome="skipped"} 1`)
     expect(text).toContain(`${METRIC_NAMES.lateResults} 0`)
+    expect(text).toContain(`${METRIC_NAMES.admissions}{admission="unchecked"} 4`)
     expect(text).toContain(`${METRIC_NAMES.proveTime}_count{signers="2-8",children="0"} 2`)
     expect(text).toContain(`${METRIC_NAMES.sessionDuration}_count 2`)
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { LeanAggError } from '../../src/errors.js'
 import { AggregationEngine } from '../../src/session/engine.js'
 import type { EngineOptions } from '../../src/session/engine.js'
-import type { GroupResult, SessionSummary } from '../../src/session/session.js'
+import type { GroupResult, SessionSummary } from '../../src/session/outcomes.js'
 import { buildSnapshot } from '../../src/session/snapshot.js'
 import type { Aggregate } from '../../src/aggregate.js'
 import type { AggregationGroup } from '../../src/types.js'
@@ -123,14 +123,22 @@ describe('session', () => {
   })
 
   it('admission accounts for a proof still occupying the lane after a cancel', async () => {
-    const { clock, engine } = setup({}, { prior: { baseMs: 0, perSignerMs: 10, perChildMs: 0 } })
+    const { clock, engine, prover, t0 } = setup({}, { prior: { baseMs: 0, perSignerMs: 10, perChildMs: 0 } })
     const first = engine.startSession([group(1, 1, 20)]) // 200 ms
     await clock.advance(10)
     first.cancel()
     // The abandoned proof holds the lane until ~200: a 100 ms group cannot meet a 150 ms deadline.
-    const second = engine.startSession([group(2, 1, 10, 100)], { deadlineMs: 150, admission: { factor: 1 } })
+    const dropped = engine.startSession([group(2, 1, 10, 100)], { deadlineMs: 150, late: 'drop', admission: { factor: 1 } })
+    await clock.advance(0)
+    expect((await dropped.done).skippedByReason).toEqual({ budget: 1 })
+    expect(prover.calls).toHaveLength(1)
+
+    // Keeping late results, the same group starts anyway and proves once the lane is free.
+    const kept = engine.startSession([group(2, 1, 10, 100)], { deadlineMs: 140, admission: { factor: 1 } })
     await clock.advance(500)
-    expect((await second.done).skippedByReason).toEqual({ budget: 1 })
+    const summary = await kept.done
+    expect(summary).toMatchObject({ aggregated: 1, late: 1, admitted: { 'best-effort': 1 } })
+    expect(prover.calls[1]!.startedAt! - t0).toBe(200)
   })
 
   it('cancel stops new groups and settles promptly, abandoning the proof in flight', async () => {

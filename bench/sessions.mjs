@@ -1,0 +1,133 @@
+// Scheduling benchmark: replays the same seeded slots under the clients' aggregation policies and
+// leanagg's default, on a simulated prover whose times follow leanMultisig's measured curve, and
+// reports per policy: signers aggregated before the deadline and late, slots that aggregated
+// nothing while work waited, prover time spent after the deadline and on results never applied.
+//
+//   node bench/sessions.mjs                      every workload, 200 slots (about a second)
+//   node bench/sessions.mjs --quick              one short workload (CI)
+//   node bench/sessions.mjs --lanes 1,2          also leanagg with 2 lanes (simulated)
+//   node bench/sessions.mjs --live [--slots 4]   leanagg's default on the real prover (needs the real-prover build)
+//   node bench/sessions.mjs --live --lanes 1,2 --threads 1,2   lanes x pool sweep, one process per combination
+// Options: --seed N, --slots N, --workload devnet|small|heavy, --curve 1:550,8:850,32:1600,128:3800,
+//          --child-ms 200-500, --shared 0.82, --json (one JSON document on stdout).
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { liveRun } from './sessions/live.mjs'
+import { CHILD_MS, MEASURED_CURVE, SHARED_SLOWDOWN, parseCurve, proveModel } from './sessions/model.mjs'
+import { ethlambda, gean, leanagg, zeam } from './sessions/policies.mjs'
+import { markdown, policyTable, verdict } from './sessions/report.mjs'
+import { replay } from './sessions/replay.mjs'
+import { WORKLOADS, makeWorkload } from './sessions/workload.mjs'
+
+const args = parseArgs(process.argv.slice(2))
+const list = (v, fallback) => (v === undefined ? fallback : String(v).split(',').map(Number))
+
+if (args.live) await live()
+else await simulate()
+
+async function simulate() {
+  const quick = Boolean(args.quick)
+  const slots = Number(args.slots ?? (quick ? 12 : 200))
+  const seed = Number(args.seed ?? 1)
+  const names = args.workload ? [args.workload] : quick ? ['devnet'] : Object.keys(WORKLOADS)
+  const lanes = list(args.lanes, [1])
+  const [lo, hi] = String(args['child-ms'] ?? `${CHILD_MS.min}-${CHILD_MS.max}`).split('-').map(Number)
+  const model = proveModel({
+    curve: args.curve ? parseCurve(args.curve) : MEASURED_CURVE,
+    childMs: { min: lo, max: hi },
+    shared: Number(args.shared ?? SHARED_SLOWDOWN),
+  })
+  const runs = [
+    [ethlambda, {}],
+    [zeam, {}],
+    [gean, {}],
+    ...lanes.map((n) => [leanagg, { lanes: n, variant: { lanes: n } }]),
+  ]
+  const report = { mode: 'simulated', seed, slots, model: { curve: model.curve, childMs: model.childMs, shared: model.shared }, workloads: [] }
+  for (const name of names) {
+    if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}; one of ${Object.keys(WORKLOADS).join(', ')}`)
+    const work = makeWorkload({ seed, slots, ...WORKLOADS[name] })
+    const rows = []
+    for (const [policy, opts] of runs) {
+      const { policy: _p, ...row } = await replay(work, policy, { model, ...opts })
+      rows.push(row)
+    }
+    report.workloads.push({ name, rows, verdict: verdict(rows) })
+  }
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`)
+    return
+  }
+  const curve = model.curve.map(([n, ms]) => `${n}:${ms}`).join(',')
+  console.log(`Simulated prover: ${curve} ms (signatures:ms), +${model.childMs.min}-${model.childMs.max} ms per child, shared slowdown ${model.shared}; seed ${seed}, ${slots} slots of 4 s, deadline 750 ms after interval 2.\n`)
+  for (const w of report.workloads) {
+    const offered = w.rows[0].offered
+    console.log(`### ${w.name} (${offered} signers offered, ${w.rows[0].waitingSlots} slots with work)\n`)
+    console.log(policyTable(w.rows))
+    console.log(`\n${w.verdict}\n`)
+  }
+}
+
+async function live() {
+  const slots = Number(args.slots ?? 4)
+  const seed = Number(args.seed ?? 1)
+  const workload = WORKLOADS[args.workload ?? 'devnet']
+  const lanes = list(args.lanes, [1])
+  const threads = args.threads === undefined ? [undefined] : list(args.threads)
+  if (args.child || (lanes.length === 1 && threads.length === 1)) {
+    const row = await liveRun({ slots, seed, lanes: lanes[0], threads: threads[0], workload })
+    if (args.json || args.child) process.stdout.write(`${JSON.stringify(row)}\n`)
+    else print([row])
+    return
+  }
+  // The prover pool is sized once per process: one child process per combination.
+  const rows = []
+  const self = fileURLToPath(import.meta.url)
+  for (const l of lanes) {
+    for (const t of threads) {
+      const argv = [self, '--live', '--child', '--lanes', String(l), '--slots', String(slots), '--seed', String(seed), '--workload', args.workload ?? 'devnet']
+      if (t !== undefined) argv.push('--threads', String(t))
+      const out = spawnSync(process.execPath, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      if (out.status !== 0) throw new Error(`live run lanes=${l} threads=${t} failed (exit ${out.status})`)
+      rows.push(JSON.parse(out.stdout.trim().split('\n').at(-1)))
+    }
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`)
+  else print(rows)
+}
+
+function print(rows) {
+  console.log(`Real prover, seed ${seed()}, ${rows[0].slots} slots of 4 s, deadline 750 ms after interval 2.\n`)
+  const head = ['lanes', 'threads', 'signers before deadline', 'signers late', 'slots starved', 'busy s after deadline', 'admitted', 'median prove ms (signers)']
+  const body = rows.map((r) => [
+    r.lanes,
+    r.threads ?? 'all',
+    r.before,
+    r.late,
+    `${r.starved}/${r.waitingSlots}`,
+    r.afterDeadlineS.toFixed(1),
+    Object.entries(r.admitted).map(([k, v]) => `${k} ${v}`).join(', '),
+    Object.values(r.proveMs).map((b) => `${b.medianMs} (${b.meanSigners})`).join(', ') || 'n/a',
+  ])
+  console.log(markdown(head, body))
+}
+
+function seed() {
+  return Number(args.seed ?? 1)
+}
+
+function parseArgs(argv) {
+  const out = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`)
+    const key = a.slice(2)
+    const next = argv[i + 1]
+    if (next === undefined || next.startsWith('--')) out[key] = true
+    else {
+      out[key] = next
+      i++
+    }
+  }
+  return out
+}
