@@ -143,12 +143,16 @@ export class Prover implements GroupProver {
     return this.handle.isSetUp
   }
 
+  /** Whether an aborted proof stops at once (see `capabilities`); sessions plan with it. */
+  get canStopRunningProof(): boolean {
+    // The simulated prover checks its cancel token while it works; leanMultisig only dies.
+    return this.handle.isolation === 'process' || this.backend === 'simulated'
+  }
+
   get capabilities(): ProverCapabilities {
-    const isolation = this.handle.isolation
     return {
-      isolation,
-      // The simulated prover checks its cancel token while it works; leanMultisig only dies.
-      canStopRunningProof: isolation === 'process' || this.backend === 'simulated',
+      isolation: this.handle.isolation,
+      canStopRunningProof: this.canStopRunningProof,
       processIsolationAvailable: native.processIsolationAvailable(),
     }
   }

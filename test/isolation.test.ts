@@ -42,7 +42,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((p) => p.close()))
 })
 
-async function isolated(simulated: Parameters<typeof makeProver>[0]['simulated'] = {}, extra: Parameters<typeof makeProver>[0] = {}) {
+type Options = NonNullable<Parameters<typeof makeProver>[0]>
+
+async function isolated(simulated: Options['simulated'] = {}, extra: Options = {}) {
   const prover = makeProver({ isolation: 'process', simulated, ...extra })
   open.push(prover)
   await prover.setup()

@@ -79,6 +79,7 @@ export class AggregationEngine {
   /** Sessions past their deadline that only finish late proofs (late: 'deliver'). */
   readonly #finishingLate = new Set<Session>()
   readonly #abandonedCalls = new Set<Promise<unknown>>()
+  /** When abandoned native proofs are projected to have freed the prover (their calls settle at abort). */
   #abandonedUntil = 0
   /** Sessions in a row whose groups were all over budget (drives admission probes). */
   #blockedSessions = 0
@@ -123,7 +124,10 @@ export class AggregationEngine {
       },
       onDeadline: (session) => this.#onDeadline(session),
       onAbandoned(projectedEnd, call) {
-        engine.#abandonedUntil = Math.max(engine.#abandonedUntil, projectedEnd)
+        // A prover that stops a running proof (process isolation, the simulated prover) frees
+        // the lane now; otherwise the proof runs on until its projected end, or until it returns.
+        const end = engine.#prover.canStopRunningProof ? engine.#clock.now() : projectedEnd
+        engine.#abandonedUntil = Math.max(engine.#abandonedUntil, end)
         engine.#abandonedCalls.add(call)
         const forget = () => void engine.#abandonedCalls.delete(call)
         call.then(forget, forget)

@@ -19,6 +19,11 @@ export interface GroupProver {
   idle?(): Promise<void>
   /** Optional: proofs it runs at once (more are queued). Sessions never plan more lanes than this. */
   readonly maxConcurrentProofs?: number
+  /**
+   * Optional: an aborted proof stops at once (process isolation), so abandoning it frees the
+   * lane now. Without it, an abandoned proof is assumed to run until its estimated end.
+   */
+  readonly canStopRunningProof?: boolean
 }
 
 export type { Logger } from '../logger.js'

@@ -249,3 +249,24 @@ async function collect(it: AsyncIterable<GroupResult>): Promise<GroupResult[]> {
 function collectNow(it: AsyncIterable<GroupResult>) {
   return collect(it)
 }
+
+describe('a prover that stops aborted proofs (process isolation)', () => {
+  // A session superseded 100 ms into a 1000 ms proof; the next one has 1200 ms to its deadline.
+  it.each([
+    [false, 'waits for the abandoned proof: over budget', 0],
+    [true, 'has the lane at once: its group fits', 1],
+  ] as const)('killable %s: the next session %s', async (killable, _what, aggregated) => {
+    const { clock, engine, prover, t0 } = setup(
+      { latency: () => 1000, killable },
+      { prior: { baseMs: 1000, perSignerMs: 0, perChildMs: 0 }, defaults: { late: 'drop' } },
+    )
+    engine.startSession([group(1, 1, 3, 10)])
+    await clock.advance(100)
+    const second = engine.startSession([group(2, 1, 3, 20)], { deadlineMs: 1200 })
+    await clock.advance(3000)
+    const summary = await second.done
+    expect(summary.aggregated).toBe(aggregated)
+    if (killable) expect(prover.calls[1]!.startedAt! - t0).toBe(100)
+    else expect(summary.skippedByReason).toEqual({ budget: 1 })
+  })
+})

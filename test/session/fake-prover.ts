@@ -87,6 +87,8 @@ export interface FakeProverOptions {
   lanes?: number
   /** With k proofs at once each takes slowdown(k) times its latency; default k (a shared machine). */
   slowdown?: (k: number) => number
+  /** An aborted proof stops at once and frees its lane (process isolation); advertised as `canStopRunningProof`. */
+  killable?: boolean
 }
 
 export function keyOf(group: AggregationGroup): string {
@@ -104,6 +106,7 @@ export class FakeProver implements GroupProver {
   readonly calls: FakeCall[] = []
   readonly verifyCalls: Aggregate[] = []
   readonly maxConcurrentProofs: number | undefined
+  readonly canStopRunningProof: boolean | undefined
   readonly #clock: ManualClock
   readonly #opts: FakeProverOptions
   readonly #lanes: number
@@ -118,6 +121,7 @@ export class FakeProver implements GroupProver {
     this.#opts = opts
     this.#lanes = opts.lanes ?? 1
     this.maxConcurrentProofs = opts.lanes
+    this.canStopRunningProof = opts.killable
   }
 
   /** A native proof is running (possibly abandoned by its caller). */
@@ -156,10 +160,12 @@ export class FakeProver implements GroupProver {
           }
         }
       }
+      let job: Job | undefined
       const start = () => {
         call.startedAt = this.#clock.now()
         this.#advance()
-        this.#running.add({ call, left: this.#opts.latency?.(group) ?? 100, finish })
+        job = { call, left: this.#opts.latency?.(group) ?? 100, finish }
+        this.#running.add(job)
         this.#schedule()
       }
       signal?.addEventListener(
@@ -169,6 +175,7 @@ export class FakeProver implements GroupProver {
           if (this.#opts.ignoreAbort) return
           const i = this.#queue.indexOf(start)
           if (i >= 0) this.#queue.splice(i, 1) // never starts
+          if (this.#opts.killable && job && this.#running.has(job)) this.#kill(job)
           settle(() => reject(abortedError(signal.reason)))
         },
         { once: true },
@@ -217,6 +224,19 @@ export class FakeProver implements GroupProver {
       this.#running.delete(job)
       job.finish()
     }
+    this.#next()
+  }
+
+  /** A killed proof ends now and frees its lane. */
+  #kill(job: Job): void {
+    this.#advance()
+    this.#running.delete(job)
+    job.call.endedAt = this.#clock.now()
+    job.call.outcome = 'dropped'
+    this.#next()
+  }
+
+  #next(): void {
     while (this.#running.size < this.#lanes && this.#queue.length > 0) this.#queue.shift()!()
     this.#schedule()
     if (this.#running.size === 0 && this.#queue.length === 0) for (const w of this.#idleWaiters.splice(0)) w()
