@@ -23,9 +23,23 @@ function childrenOf(pid: number): number[] {
     .map(Number)
 }
 
-/** Processes proving right now: children of this process's prover servers. */
-function provingProcesses(): number[] {
+/** Children of this process's prover servers: the one proving, or the spare waiting for work. */
+function proverProcesses(): number[] {
   return childrenOf(process.pid).flatMap(childrenOf)
+}
+
+const alive = (pid: number) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** The process proving now: the server hands the work to its spare and forks no other meanwhile. */
+async function provingProcess(): Promise<number> {
+  expect(await until(() => proverProcesses().length === 1)).toBe(true)
+  return proverProcesses()[0]!
 }
 
 async function until(condition: () => boolean, ms = 2000): Promise<boolean> {
@@ -76,10 +90,11 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
     const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
     const ac = new AbortController()
     const proof = prover.aggregate(await group(message(1)), { signal: ac.signal })
-    expect(await until(() => provingProcesses().length === 1)).toBe(true)
+    await new Promise((r) => setTimeout(r, 100))
+    const pid = await provingProcess()
     ac.abort()
     await rejectsWith(proof, 'ABORTED')
-    expect(await until(() => provingProcesses().length === 0)).toBe(true)
+    expect(await until(() => !alive(pid))).toBe(true)
     await prover.idle() // the lane is free again long before the 10 s proof would have ended
     expect(prover.load).toEqual({ running: 0, queued: 0 })
   }, 30_000)
@@ -87,20 +102,23 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
   it.runIf(LINUX)('a cancelled session kills its proof in flight', async () => {
     const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
     const session = prover.startSession(buildSnapshot([await group(message(1))]), { deadlineMs: 60_000, admission: false })
-    expect(await until(() => provingProcesses().length === 1)).toBe(true)
+    await new Promise((r) => setTimeout(r, 100))
+    const pid = await provingProcess()
     session.cancel('test')
     const summary = await session.done
     expect(summary.outcome).toBe('cancelled')
-    expect(await until(() => provingProcesses().length === 0)).toBe(true)
+    expect(await until(() => !alive(pid))).toBe(true)
   }, 30_000)
 
   it.runIf(LINUX)('close() kills the proof in flight and the server, and reports nothing still running', async () => {
     const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
     const proof = prover.aggregate(await group(message(1))).catch((e: unknown) => e)
-    expect(await until(() => provingProcesses().length === 1)).toBe(true)
+    await new Promise((r) => setTimeout(r, 100))
+    const pid = await provingProcess()
     const report = await prover.close({ timeoutMs: 5000 })
     expect(report.proofStillRunning).toBe(false)
     expect(((await proof) as { code: string }).code).toBe('ABORTED')
+    expect(alive(pid)).toBe(false)
     expect(await until(() => childrenOf(process.pid).length === 0)).toBe(true)
   }, 30_000)
 
