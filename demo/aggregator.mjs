@@ -68,7 +68,11 @@ async function main(argv) {
     const setupStarted = performance.now()
     await prover.setup({ signal: stop.signal })
     setupDone = true
-    out(`prover: set up in ${Math.round(performance.now() - setupStarted)} ms`)
+    const where =
+      prover.capabilities.isolation === 'process'
+        ? 'proofs run in prover processes: a proof no longer wanted is killed'
+        : 'proofs run in this process: a started proof runs to its end'
+    out(`prover: set up in ${Math.round(performance.now() - setupStarted)} ms; ${where}`)
 
     stoppedDuring = 'key loading'
     const cacheDir = resolve(options.cacheDir)

@@ -1,12 +1,14 @@
 //! The prover server (`leanagg-prover`): runs setup once, in a thread pool it then shuts down, so
-//! that it is single-threaded when it forks; then forks one child per proof. A child shares the
-//! setup state copy-on-write, proves on a pool of its own, writes its answer to a pipe and exits,
-//! which returns all of its memory. Killing the child (on the addon's `Cancel`) stops the proof
-//! at once. A child that crashes is reported as `Died`, with what it wrote to stderr.
+//! that it is single-threaded when it forks; then proves in forked worker processes. A worker
+//! shares the setup state copy-on-write, proves on a pool of its own and writes each answer to a
+//! pipe. Killing it (on the addon's `Cancel`) stops its proof at once and returns its memory to
+//! the system. A worker that crashes is reported as `Died`, with what it wrote to stderr.
 //!
-//! Forking a process that holds the setup state (about 1 GB for leanMultisig) takes ~20 ms of
-//! page-table copying. So while no proof runs, the server forks a spare child that starts its
-//! pool and waits for work on a pipe: a proof then starts in the time it takes to send it.
+//! Workers live on between proofs: a fresh process pays page faults for the whole working set of
+//! its first proof (about 0.1 s for a small leanMultisig group) and forking a 1 GB server takes
+//! ~20 ms, while a worker that has proved once reuses its heap and threads like an in-process
+//! prover. So a proof goes to an idle worker; a new worker is forked only when none is idle, and,
+//! after a kill, once the server has been idle for `SPARE_AFTER`, off every proof's path.
 
 #[cfg(unix)]
 pub fn run() -> i32 {
@@ -44,12 +46,15 @@ mod unix {
 
     /// What a child wrote to stderr is kept up to this much, for the error it dies with.
     const STDERR_TAIL: usize = 2048;
+    /// With no worker left (after a kill), fork the next one after this much idle time, so that
+    /// the fork's CPU burst does not land right on top of whatever the host does after a cancel.
+    const SPARE_AFTER: libc::c_int = 100;
 
     struct Child {
-        /// `None` while it is the spare, waiting for work.
+        /// The proof it works on; `None` while it waits for work.
         id: Option<u64>,
         pid: libc::pid_t,
-        /// Where its work is written (closed once it is).
+        /// Where its work is written.
         work: RawFd,
         result: Pipe,
         stderr: Pipe,
@@ -167,11 +172,9 @@ mod unix {
     fn event_loop(stdin: &mut File, backend: Arc<dyn Backend>, limits: &ChildLimits) -> io::Result<()> {
         let mut input = vec![];
         let mut children: Vec<Child> = vec![];
+        // The first worker right after setup, while the host is still busy resolving it.
+        children.push(fork_child(&backend, limits)?);
         loop {
-            // Fork the spare while nothing is proving, so its cost is off every proof's path.
-            if children.is_empty() {
-                children.push(fork_child(&backend, limits)?);
-            }
             let mut fds = vec![libc::pollfd {
                 fd: 0,
                 events: libc::POLLIN,
@@ -186,12 +189,17 @@ mod unix {
                     });
                 }
             }
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+            let timeout = if children.is_empty() { SPARE_AFTER } else { -1 };
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
             if n < 0 {
                 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
                 return Err(os_error("poll"));
+            }
+            if n == 0 {
+                children.push(fork_child(&backend, limits)?);
+                continue;
             }
             let ready = |fd: RawFd| fds.iter().any(|p| p.fd == fd && p.revents != 0);
             if ready(0) {
@@ -211,16 +219,18 @@ mod unix {
                 for frame in protocol::take_frames(&mut input)? {
                     match protocol::decode::<Request>(&frame)? {
                         Request::Prove { id, work } => {
-                            let spare = match children.iter().position(|c| c.id.is_none()) {
+                            // A worker being killed is not idle, even once it has answered.
+                            let idle = match children.iter().position(|c| c.id.is_none() && !c.cancelled) {
                                 Some(i) => i,
                                 None => {
                                     children.push(fork_child(&backend, limits)?);
                                     children.len() - 1
                                 }
                             };
-                            let child = &mut children[spare];
+                            let child = &mut children[idle];
                             child.id = Some(id);
-                            // A child that died while it waited answers as dead when reaped.
+                            child.stderr.buf.clear();
+                            // A worker that died while it waited answers as dead when reaped.
                             let _ = hand_over(child, &work);
                             send(&Response::Started {
                                 id,
@@ -243,17 +253,24 @@ mod unix {
             for c in &mut children {
                 if c.result.open && ready(c.result.fd) {
                     c.result.pull(None);
+                    for frame in protocol::take_frames(&mut c.result.buf)? {
+                        let outcome = protocol::decode(&frame)?;
+                        // An answer nobody waits for (its proof was cancelled) is dropped.
+                        if let Some(id) = c.id.take().filter(|_| !c.cancelled) {
+                            send(&Response::Finished { id, outcome })?;
+                        }
+                    }
                 }
                 if c.stderr.open && ready(c.stderr.fd) {
                     c.stderr.pull(Some(STDERR_TAIL));
                 }
             }
-            let (done, running): (Vec<Child>, Vec<Child>) =
-                children.into_iter().partition(|c| !c.result.open && !c.stderr.open);
-            children = running;
-            for mut c in done {
+            // A worker whose pipes closed has exited, or been killed.
+            let (dead, living): (Vec<Child>, Vec<Child>) =
+                children.into_iter().partition(|c| !c.result.open || !c.stderr.open);
+            children = living;
+            for mut c in dead {
                 let status = reap(&mut c);
-                // A spare that died unasked (the system killed it) is simply replaced.
                 if let Some(id) = c.id {
                     send(&answer(id, &c, status))?;
                 }
@@ -261,13 +278,10 @@ mod unix {
         }
     }
 
-    /// Give a spare its work; closing the pipe after it tells the child there is no more.
+    /// Give a worker its next proof.
     fn hand_over(child: &mut Child, work: &Work) -> io::Result<()> {
         let mut pipe = ManuallyDrop::new(unsafe { File::from_raw_fd(child.work) });
-        let sent = protocol::write_frame(&mut *pipe, work);
-        unsafe { libc::close(child.work) };
-        child.work = -1;
-        sent
+        protocol::write_frame(&mut *pipe, work)
     }
 
     fn reap(c: &mut Child) -> libc::c_int {
@@ -287,12 +301,8 @@ mod unix {
     }
 
     /// What a finished child means for the addon.
+    /// Why a worker died while it proved `id`.
     fn answer(id: u64, c: &Child, status: libc::c_int) -> Response {
-        if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-            if let Ok(Some(outcome)) = protocol::read_frame(&mut c.result.buf.as_slice()) {
-                return Response::Finished { id, outcome };
-            }
-        }
         // The first lines say what happened; a backtrace note after them says nothing more.
         let stderr = String::from_utf8_lossy(&c.stderr.buf)
             .lines()
@@ -361,7 +371,7 @@ mod unix {
         Ok((fds[0], fds[1]))
     }
 
-    /// Fork a spare: it starts its prover pool, then waits for one `Work` on a pipe.
+    /// Fork a worker: it starts its prover pool, then proves each `Work` it reads from its pipe.
     fn fork_child(backend: &Arc<dyn Backend>, limits: &ChildLimits) -> io::Result<Child> {
         let (work_read, work_write) = pipe()?;
         let (result_read, result_write) = pipe()?;
@@ -392,21 +402,19 @@ mod unix {
             }
             let pool = threads::configure(Some(limits.threads));
             let mut input = ManuallyDrop::new(unsafe { File::from_raw_fd(work_read) });
-            let work = match protocol::read_frame::<Work>(&mut *input) {
-                Ok(Some(work)) => work,
-                // No work: the server is shutting down.
-                _ => unsafe { libc::_exit(0) },
-            };
-            let outcome = pool
-                .and_then(|_| prove(backend.as_ref(), work))
-                .map_err(|e| WireError::from(&e));
             let mut out = ManuallyDrop::new(unsafe { File::from_raw_fd(result_write) });
-            let code = match protocol::write_frame(&mut *out, &outcome) {
-                Ok(()) => 0,
-                Err(_) => 3,
-            };
+            // One proof after another, until the server closes the pipe (or kills this worker).
+            while let Ok(Some(work)) = protocol::read_frame::<Work>(&mut *input) {
+                let outcome = pool
+                    .clone()
+                    .and_then(|_| prove(backend.as_ref(), work))
+                    .map_err(|e| WireError::from(&e));
+                if protocol::write_frame(&mut *out, &outcome).is_err() {
+                    unsafe { libc::_exit(3) };
+                }
+            }
             let _ = io::stderr().flush();
-            unsafe { libc::_exit(code) };
+            unsafe { libc::_exit(0) };
         }
         unsafe {
             libc::close(work_read);
