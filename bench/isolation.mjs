@@ -32,20 +32,6 @@ const childrenOf = (pid) =>
     .filter((d) => /^\d+$/.test(d))
     .filter((d) => procStatus(d, 'PPid') === pid * 1024)
     .map(Number)
-/** CPU ticks used so far by this process and everything it started. */
-const cpuTicks = () => {
-  const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
-  let ticks = Number(self[11]) + Number(self[12])
-  for (const server of childrenOf(process.pid)) {
-    for (const pid of [server, ...childrenOf(server)]) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-        ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
-      } catch {}
-    }
-  }
-  return ticks
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const mb = (b) => (b === undefined ? '-' : `${Math.round(b / 2 ** 20)} MB`)
@@ -78,18 +64,25 @@ for (const n of sizes) {
   const g = await group(n, n)
   const a = []
   const b = []
-  for (let r = 0; r < rounds; r++) {
-    t = performance.now()
-    await inProcess.aggregate(g)
-    a.push(performance.now() - t)
-    t = performance.now()
-    const watch = setInterval(() => {
-      for (const c of childrenOf(server)) peakChild = Math.max(peakChild, procStatus(c, 'VmRSS') ?? 0)
-    }, 20)
-    await isolated.aggregate(g)
-    clearInterval(watch)
-    b.push(performance.now() - t)
+  const timed = async (prover, into) => {
+    const t0 = performance.now()
+    await prover.aggregate(g)
+    into.push(performance.now() - t0)
   }
+  const watch = setInterval(() => {
+    for (const c of childrenOf(server)) peakChild = Math.max(peakChild, procStatus(c, 'VmRSS') ?? 0)
+  }, 20)
+  // A, B, then B, A: neither side always runs first (turbo, caches, the other's leftovers).
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      await timed(inProcess, a)
+      await timed(isolated, b)
+    } else {
+      await timed(isolated, b)
+      await timed(inProcess, a)
+    }
+  }
+  clearInterval(watch)
   const ratios = a.map((x, i) => b[i] / x)
   rows.push({
     signatures: n,
@@ -100,28 +93,51 @@ for (const n of sizes) {
   })
 }
 
-/** From abort to CPU free: the first 20 ms window in which the prover used no CPU. */
-async function cancelToIdle(prover, n) {
+const gone = (pid) => {
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return true
+  }
+}
+/** The server's child using the most CPU: the one proving. */
+const provingWorker = () => {
+  const busy = childrenOf(server).map((pid) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      return { pid, ticks: Number(f[11]) + Number(f[12]) }
+    } catch {
+      return { pid, ticks: -1 }
+    }
+  })
+  return busy.sort((a, b) => b.ticks - a.ticks)[0]?.pid
+}
+
+/**
+ * From abort to the prover's CPU being free. In-process: until the native proof returns (it
+ * cannot be stopped). Isolated: until the process proving it is gone (killed), polled every 1 ms.
+ */
+async function cancelToFree(prover, n, isolatedMode) {
   const ac = new AbortController()
   const proof = prover.aggregate(await group(n, 200 + n), { signal: ac.signal }).catch(() => undefined)
   await sleep(300)
+  const worker = isolatedMode ? provingWorker() : undefined
   const aborted = performance.now()
   ac.abort()
-  let last = cpuTicks()
-  for (;;) {
-    await sleep(20)
-    const now = cpuTicks()
-    if (now === last) break
-    last = now
-  }
-  const freed = performance.now() - aborted - 20
+  if (isolatedMode) while (!gone(worker)) await new Promise((r) => setImmediate(r))
+  else await prover.idle()
+  const freed = performance.now() - aborted
   await proof
   await prover.idle()
-  return Math.max(0, Math.round(freed))
+  return freed.toFixed(1)
 }
 const cancels = []
 for (const n of flags['cancel-sizes'].split(',').map(Number)) {
-  cancels.push({ signatures: n, 'in-process: abort to CPU free ms': await cancelToIdle(inProcess, n), 'isolated: abort to CPU free ms': await cancelToIdle(isolated, n) })
+  cancels.push({
+    signatures: n,
+    'in-process: abort to CPU free ms': await cancelToFree(inProcess, n, false),
+    'isolated: abort to CPU free ms': await cancelToFree(isolated, n, true),
+  })
 }
 
 const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]
