@@ -3,8 +3,12 @@
 //!
 //! The leanagg crate is used only to PARSE the inputs the JS harness wrote (byte layouts, the
 //! 32-byte message mapping); the timed region is upstream's `aggregate_type_1` alone: no
-//! validation, no signature pre-verification, no leanagg pool, no napi. Rayon's global pool is
-//! sized by `--threads`, like leanagg's pool.
+//! validation, no signature pre-verification, no leanagg pool, no napi. Rayon runs `--threads`
+//! threads, like leanagg's pool, and `--run-on` says where upstream is called from:
+//!   pool    (default) inside `ThreadPool::install` of a rayon pool of its own, as leanagg and any
+//!           service that owns a pool call it: the calling thread is one of the pool's workers;
+//!   caller  from the main thread with rayon's global pool, as upstream's own tests call it: every
+//!           parallel section is injected into the pool from outside while the caller waits.
 //!
 //! A long-lived process driven over stdin, one command per line; every reply is one line on
 //! stdout starting with `@@bench ` followed by JSON (leanMultisig prints to stdout too, so other
@@ -157,21 +161,58 @@ fn fail(msg: impl std::fmt::Display) {
     reply(format!("{{\"ok\":false,\"error\":\"{text}\"}}"));
 }
 
+/// Where upstream is called from (see the module comment).
+enum Runner {
+    Caller,
+    Pool(rayon::ThreadPool),
+}
+
+impl Runner {
+    fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match self {
+            Runner::Caller => f(),
+            Runner::Pool(pool) => pool.install(f),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Runner::Caller => "caller",
+            Runner::Pool(_) => "pool",
+        }
+    }
+}
+
 fn main() {
     let mut threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "--threads") {
-        threads = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(threads);
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    if let Some(n) = arg("--threads").and_then(|v| v.parse().ok()) {
+        threads = n;
     }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .expect("rayon global pool");
+    let runner = match arg("--run-on").map(String::as_str) {
+        Some("caller") => {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build_global()
+                .expect("rayon global pool");
+            Runner::Caller
+        }
+        None | Some("pool") => Runner::Pool(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("native-prover-{i}"))
+                .build()
+                .expect("rayon pool"),
+        ),
+        Some(other) => panic!("--run-on pool|caller, not {other}"),
+    };
     let (rss, _) = memory_kb();
     reply(format!(
-        "{{\"ok\":true,\"ready\":true,\"pid\":{},\"threads\":{},\"avx2\":{},\"avx512f\":{},\"rssKb\":{rss}}}",
+        "{{\"ok\":true,\"ready\":true,\"pid\":{},\"threads\":{},\"runOn\":\"{}\",\"avx2\":{},\"avx512f\":{},\"rssKb\":{rss}}}",
         std::process::id(),
-        rayon::current_num_threads(),
+        runner.run(rayon::current_num_threads),
+        runner.name(),
         cfg!(target_feature = "avx2"),
         cfg!(target_feature = "avx512f"),
     ));
@@ -183,7 +224,7 @@ fn main() {
         match words.as_slice() {
             ["setup"] => {
                 let t = Instant::now();
-                setup_prover();
+                runner.run(setup_prover);
                 let setup_ms = ms(t);
                 let (rss, hwm) = memory_kb();
                 reply(format!(
@@ -209,7 +250,7 @@ fn main() {
                 reset_peak();
                 let t = Instant::now();
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    aggregate_type_1(&g.children, raw, g.message, g.slot, g.log_inv_rate)
+                    runner.run(|| aggregate_type_1(&g.children, raw, g.message, g.slot, g.log_inv_rate))
                 }));
                 let prove_ms = ms(t);
                 let (_, peak) = memory_kb();
@@ -231,7 +272,7 @@ fn main() {
                     }
                 };
                 let t = Instant::now();
-                let valid = verify_type_1(&sig).is_ok();
+                let valid = runner.run(|| verify_type_1(&sig).is_ok());
                 let verify_ms = ms(t);
                 let bytes = sig.compress();
                 if *out != "-" {
@@ -251,11 +292,13 @@ fn main() {
                     continue;
                 };
                 let t = Instant::now();
-                let sigs_ok = g
-                    .raw
-                    .par_iter()
-                    .all(|(pk, sig)| xmss_verify(pk, &g.message, sig, g.slot).is_ok());
-                let children_ok = g.children.par_iter().all(|c| verify_type_1(c).is_ok());
+                let (sigs_ok, children_ok) = runner.run(|| {
+                    let sigs_ok = g
+                        .raw
+                        .par_iter()
+                        .all(|(pk, sig)| xmss_verify(pk, &g.message, sig, g.slot).is_ok());
+                    (sigs_ok, g.children.par_iter().all(|c| verify_type_1(c).is_ok()))
+                });
                 reply(format!(
                     "{{\"ok\":true,\"precheckMs\":{:.3},\"valid\":{}}}",
                     ms(t),
