@@ -12,17 +12,18 @@ export function quantile(xs, q) {
 
 export const median = (xs) => quantile(xs, 0.5)
 
-/** Median, spread and the values themselves. */
-export function summary(xs) {
+/** Median, spread and the values themselves, rounded to `digits` decimals. */
+export function summary(xs, digits = 3) {
   if (xs.length === 0) return { n: 0, median: null, min: null, max: null, p25: null, p75: null, values: [] }
+  const r = (x) => round(x, digits)
   return {
     n: xs.length,
-    median: round(median(xs)),
-    min: round(Math.min(...xs)),
-    max: round(Math.max(...xs)),
-    p25: round(quantile(xs, 0.25)),
-    p75: round(quantile(xs, 0.75)),
-    values: xs.map(round),
+    median: r(median(xs)),
+    min: r(Math.min(...xs)),
+    max: r(Math.max(...xs)),
+    p25: r(quantile(xs, 0.25)),
+    p75: r(quantile(xs, 0.75)),
+    values: xs.map(r),
   }
 }
 
