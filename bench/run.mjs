@@ -9,7 +9,12 @@
 //   --backend lean-multisig|simulated   --sizes 1,2,...,256   --children 2,4   --child-size 8
 //   --rounds 5   --threads <cores>   --sections setup,prove,batch,micro,loop,cancel
 //   --setup-rounds 2   --loop-size 32 --loop-proofs 4   --cancel-size 32 --cancel-after 300
-//   --cancel-rounds 2   --batch-reps 3   --micro-ms 1000   --native auto|off   --out bench/results   --readme
+//   --cancel-rounds 2   --batch-reps 3   --micro-ms 1000   --native auto|off   --native-modes pool,caller
+//   --out bench/results   --readme
+//
+// The native program calls upstream from a worker of its own rayon pool (`pool`, as leanagg does:
+// the headline ratio) and, as a third side, from its main thread with rayon's global pool
+// (`caller`, as upstream's tests do). --native-modes pool keeps only the first.
 //
 // Writes <out>/<date>-<machine>.json and .svg, prints the tables. --readme also copies the chart
 // to bench/latest.svg and rewrites the README's benchmark section from this run.
@@ -51,6 +56,7 @@ const { values: opt } = parseArgs({
     'batch-reps': { type: 'string' },
     'micro-ms': { type: 'string' },
     native: { type: 'string', default: 'auto' },
+    'native-modes': { type: 'string' },
     out: { type: 'string' },
     readme: { type: 'boolean', default: false },
   },
@@ -75,12 +81,17 @@ const config = {
   cancelRounds: num(opt['cancel-rounds'], 2, 1),
   batchReps: num(opt['batch-reps'], 3, 2),
   microMs: num(opt['micro-ms'], 1000, 50),
+  nativeModes: (opt['native-modes'] ?? 'pool,caller').split(',').filter(Boolean),
   logInvRate: 2,
   revision: readFileSync(path.join(root, 'native/lean-multisig/Cargo.toml'), 'utf8').match(/rev = "([0-9a-f]{40})"/)?.[1] ?? 'unknown',
 }
 // Simulated proofs of a few ms: the quick mode checks the harness, not the prover.
 const simulated = { setupMs: 5, proveBaseMs: 8, perSignerMs: 1, perChildMs: 2, verifyMs: 1 }
 for (const s of config.sections) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(',')}`)
+if (!config.nativeModes.includes('pool')) throw new Error('--native-modes must include pool (the baseline)')
+/** Result keys of the native sides: `native` (pool, the baseline) and `nativeCaller`. */
+const NATIVE_SIDES = { pool: 'native', caller: 'nativeCaller' }
+const nativeSides = config.nativeModes.map((m) => NATIVE_SIDES[m])
 
 const started = performance.now()
 const log = (msg) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`)
@@ -109,7 +120,9 @@ const results = {
   schema: 1,
   date,
   mode: quick ? 'quick' : 'full',
-  command: `node bench/run.mjs${args.length ? ` ${args.join(' ')}` : ''}`,
+  command: process.env.npm_lifecycle_event?.startsWith('bench')
+    ? `npm run ${process.env.npm_lifecycle_event}${args.length ? ` -- ${args.join(' ')}` : ''}`
+    : `node bench/run.mjs${args.length ? ` ${args.join(' ')}` : ''}`,
   machine: machine(),
   config,
   native: useNative ? { available: true } : { available: false, skipped: nativeReason },
@@ -132,19 +145,18 @@ async function setupSection() {
         .slice(8),
     )
   }
-  const probeNative = async () => {
-    const nb = await NativeBench.start(nativeBinPath(root), config.threads)
+  const probeNative = async (runOn) => {
+    const nb = await NativeBench.start(nativeBinPath(root), config.threads, runOn)
     const r = await nb.request('setup')
     await nb.close()
     return { setupMs: r.setupMs, rssBeforeKb: nb.info.rssKb, rssKb: r.rssKb, peakRssKb: r.peakRssKb }
   }
-  const runs = { leanagg: [], native: [] }
+  const sides = ['leanagg', ...(useNative ? config.nativeModes : [])]
+  const runs = Object.fromEntries(sides.map((x) => [x, []]))
   for (let r = 0; r < config.setupRounds; r++) {
-    const order = r % 2 === 0 ? ['leanagg', 'native'] : ['native', 'leanagg']
-    for (const side of order) {
-      if (side === 'native' && !useNative) continue
-      log(`setup: round ${r + 1}/${config.setupRounds}, ${side} (fresh process)`)
-      runs[side].push(side === 'leanagg' ? probeLeanagg() : await probeNative())
+    for (const side of rotate(sides, r)) {
+      log(`setup: round ${r + 1}/${config.setupRounds}, ${side === 'leanagg' ? side : `native (${side})`} (fresh process)`)
+      runs[side].push(side === 'leanagg' ? probeLeanagg() : await probeNative(side))
     }
   }
   const sum = (xs) => ({
@@ -153,7 +165,15 @@ async function setupSection() {
     rssBeforeKb: summary(xs.map((x) => x.rssBeforeKb)),
     peakRssKb: summary(xs.map((x) => x.peakRssKb)),
   })
-  return { rounds: config.setupRounds, leanagg: sum(runs.leanagg), native: useNative ? sum(runs.native) : { skipped: nativeReason } }
+  const out = { rounds: config.setupRounds, leanagg: sum(runs.leanagg), native: useNative ? sum(runs.pool) : { skipped: nativeReason } }
+  if (runs.caller) out.nativeCaller = sum(runs.caller)
+  return out
+}
+
+/** `xs` rotated left by `r`: the order of the sides in round `r`. */
+function rotate(xs, r) {
+  const k = r % xs.length
+  return [...xs.slice(k), ...xs.slice(0, k)]
 }
 
 results.setup = has('setup') ? await setupSection() : notSelected
@@ -162,11 +182,18 @@ results.setup = has('setup') ? await setupSection() : notSelected
 log('starting the leanagg prover and the native program')
 const prover = new Prover({ backend: config.backend, threads: config.threads, simulated })
 await prover.setup()
-const native = useNative ? await NativeBench.start(nativeBinPath(root), config.threads) : null
-if (native) {
-  await native.request('setup')
-  results.native = { available: true, threads: native.info.threads, avx2: native.info.avx2, avx512f: native.info.avx512f }
+/** One native program per mode; `native` (pool) also serves the other sections. */
+const natives = {}
+if (useNative) {
+  for (const mode of config.nativeModes) {
+    const nb = await NativeBench.start(nativeBinPath(root), config.threads, mode)
+    await nb.request('setup')
+    natives[NATIVE_SIDES[mode]] = nb
+  }
+  const nb = natives.native
+  results.native = { available: true, modes: config.nativeModes, threads: nb.info.threads, avx2: nb.info.avx2, avx512f: nb.info.avx512f }
 }
+const native = natives.native ?? null
 
 const maxSize = Math.max(...config.sizes, config.loopSize, config.cancelSize, 1)
 const needSigs = Math.max(maxSize, Math.max(0, ...config.children) * config.childSize)
@@ -182,7 +209,7 @@ async function loadNative(id, group) {
   if (!native) return
   const file = path.join(work, `${id}.bin`)
   writeFileSync(file, groupFileBytes(group, config.logInvRate))
-  await native.request(`load ${id} ${file}`)
+  for (const nb of Object.values(natives)) await nb.request(`load ${id} ${file}`)
 }
 
 // ---------------------------------------------------------------- prove latency, side by side
@@ -217,33 +244,32 @@ async function proveSection() {
   for (const g of groups) {
     await loadNative(g.id, g.group)
     g.precheckMs = native ? (await native.request(`precheck ${g.id}`)).precheckMs : null
-    g.runs = { leanagg: [], native: [] }
+    g.runs = Object.fromEntries(['leanagg', ...Object.keys(natives)].map((x) => [x, []]))
   }
   log('prove: warm-up (one untimed proof per side)')
   await prover.aggregate(groups[0].group)
-  if (native) await native.request(`prove ${groups[0].id} - -`)
+  for (const nb of Object.values(natives)) await nb.request(`prove ${groups[0].id} - -`)
+  const sides = ['leanagg', ...Object.keys(natives)]
 
   const proofFiles = new Map()
   const lastAggs = []
   for (let r = 0; r < config.rounds; r++) {
     for (const g of groups) {
-      const order = r % 2 === 0 ? ['leanagg', 'native'] : ['native', 'leanagg']
-      for (const side of order) {
+      for (const side of rotate(sides, r + groups.indexOf(g))) {
         if (side === 'leanagg') {
           const run = await leanaggRound(g.group)
           g.runs.leanagg.push(run)
           if (r === config.rounds - 1) lastAggs.push(run.agg)
-        } else if (native) {
-          const out = r === 0 ? path.join(work, `${g.id}.proof`) : '-'
-          const reply = await native.request(`prove ${g.id} - ${out}`)
+        } else {
+          const out = r === 0 && side === 'native' ? path.join(work, `${g.id}.proof`) : '-'
+          const reply = await natives[side].request(`prove ${g.id} - ${out}`)
           if (!reply.valid) throw new Error('a native proof does not verify')
-          if (r === 0) proofFiles.set(g.id, out)
-          g.runs.native.push(reply)
+          if (out !== '-') proofFiles.set(g.id, out)
+          g.runs[side].push(reply)
         }
       }
-      const last = g.runs.leanagg.at(-1).proveMs
-      const lastNative = g.runs.native.at(-1)?.proveMs
-      log(`prove: round ${r + 1}/${config.rounds}, ${g.label}: leanagg ${last.toFixed(0)} ms${lastNative ? `, native ${lastNative.toFixed(0)} ms` : ''}`)
+      const times = sides.map((x) => `${x} ${g.runs[x].at(-1).proveMs.toFixed(0)} ms`).join(', ')
+      log(`prove: round ${r + 1}/${config.rounds}, ${g.label}: ${times}`)
     }
   }
 
@@ -258,10 +284,25 @@ async function proveSection() {
     }
   }
 
+  const nativeSummary = (N, g) => ({
+    proveMs: summary(N.map((x) => x.proveMs)),
+    verifyMs: summary(N.map((x) => x.verifyMs)),
+    peakRssKb: summary(N.map((x) => x.peakRssKb)),
+    rssBeforeKb: summary(N.map((x) => x.rssBeforeKb)),
+    proofBytes: N[0].proofBytes,
+    precheckMs: round(g.precheckMs),
+  })
+  // Per round: leanagg's time over the native time measured next to it.
+  const ratio = (L, N) =>
+    N?.length
+      ? summary(
+          L.map((l, i) => l.proveMs / N[i].proveMs),
+          4,
+        )
+      : null
   const out = groups.map((g) => {
     const L = g.runs.leanagg
     const N = g.runs.native
-    const ratios = N.length ? L.map((l, i) => l.proveMs / N[i].proveMs) : []
     return {
       id: g.id,
       label: g.label,
@@ -275,17 +316,10 @@ async function proveSection() {
         peakRssKb: summary(L.map((x) => x.peakRssKb).filter((x) => x != null)),
         rssBeforeKb: summary(L.map((x) => x.rssBeforeKb)),
       },
-      native: N.length
-        ? {
-            proveMs: summary(N.map((x) => x.proveMs)),
-            verifyMs: summary(N.map((x) => x.verifyMs)),
-            peakRssKb: summary(N.map((x) => x.peakRssKb)),
-            rssBeforeKb: summary(N.map((x) => x.rssBeforeKb)),
-            proofBytes: N[0].proofBytes,
-            precheckMs: round(g.precheckMs),
-          }
-        : null,
-      ratio: N.length ? { ...summary(ratios), median: round(summary(ratios).median, 4) } : null,
+      native: N?.length ? nativeSummary(N, g) : null,
+      nativeCaller: g.runs.nativeCaller?.length ? nativeSummary(g.runs.nativeCaller, g) : null,
+      ratio: ratio(L, N),
+      ratioCaller: ratio(L, g.runs.nativeCaller),
     }
   })
   return {
@@ -431,31 +465,37 @@ async function loopSection() {
   } else {
     syncMethod = 'Atomics.wait on the JS thread for the time the leanagg proof just before took (no native program in this run)'
   }
+  // One phase after the other, each with its own probe histogram (an event-loop histogram that
+  // is disabled and enabled again records the gap as one interval): proofs back to back.
   const probe = new LoopProbe()
   const blocker = new Int32Array(new SharedArrayBuffer(4))
   const blocked = []
+  const durations = []
+  log(`event loop: ${config.loopProofs} leanagg proofs back to back`)
+  probe.phase('leanagg (async, off the JS thread)')
+  await sleep(5)
   for (let i = 0; i < config.loopProofs; i++) {
-    log(`event loop: proof ${i + 1}/${config.loopProofs} (leanagg, synchronous baseline, idle)`)
-    probe.phase('leanagg (async, off the JS thread)')
-    await sleep(5)
     const t = performance.now()
     await prover.aggregate(group)
-    const d = performance.now() - t
-    await sleep(5)
-
-    probe.phase('synchronous baseline (JS thread blocked)')
-    await sleep(5)
+    durations.push(performance.now() - t)
+  }
+  await sleep(5)
+  log(`event loop: ${config.loopProofs} proofs blocking the JS thread`)
+  probe.phase('synchronous baseline (JS thread blocked)')
+  await sleep(5)
+  for (let i = 0; i < config.loopProofs; i++) {
     if (native) blocked.push((await native.proveBlocking('loop', fifo)).blockedMs)
     else {
       const t0 = performance.now()
-      Atomics.wait(blocker, 0, 0, d)
+      Atomics.wait(blocker, 0, 0, durations[i])
       blocked.push(performance.now() - t0)
     }
-    await sleep(5)
-
-    probe.phase('idle')
-    await sleep(d)
+    await sleep(1) // back to the loop between proofs, as a caller of a synchronous API would be
   }
+  await sleep(5)
+  log('event loop: idle')
+  probe.phase('idle')
+  await sleep(durations.reduce((x, y) => x + y, 0))
   probe.stop()
   const names = ['idle', 'leanagg (async, off the JS thread)', 'synchronous baseline (JS thread blocked)']
   return {
@@ -645,8 +685,8 @@ results.cancel = has('cancel') ? await cancelSection() : notSelected
 
 // ---------------------------------------------------------------- outputs
 if (native) {
-  results.native.discardedStdoutLines = native.otherLines
-  await native.close()
+  results.native.discardedStdoutLines = Object.values(natives).reduce((a, nb) => a + nb.otherLines, 0)
+  for (const nb of Object.values(natives)) await nb.close()
 }
 await prover.close()
 rmSync(work, { recursive: true, force: true })

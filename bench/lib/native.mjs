@@ -24,14 +24,14 @@ export class NativeBench {
   otherLines = 0
   info
 
-  static async start(bin, threads) {
-    const nb = new NativeBench(bin, threads)
+  static async start(bin, threads, runOn = 'pool') {
+    const nb = new NativeBench(bin, threads, runOn)
     nb.info = await nb.#next()
     return nb
   }
 
-  constructor(bin, threads) {
-    this.#child = spawn(bin, ['--threads', String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  constructor(bin, threads, runOn = 'pool') {
+    this.#child = spawn(bin, ['--threads', String(threads), '--run-on', runOn], { stdio: ['pipe', 'pipe', 'inherit'] })
     this.#exited = new Promise((resolve) => this.#child.once('exit', (code, signal) => resolve({ code, signal })))
     this.#child.once('exit', (code, signal) => {
       for (const p of this.#pending.splice(0)) p.reject(new Error(`native_bench exited (${code ?? signal})`))

@@ -16,11 +16,13 @@ const skipped = (section) => (section?.skipped ? `_Skipped: ${section.skipped}._
 export function proveTable(r) {
   const p = r.prove
   if (p.skipped) return skipped(p)
+  const caller = p.groups.some((g) => g.nativeCaller)
   const rows = p.groups.map((g) => [
     g.label,
     range(g.leanagg.proveMs),
     range(g.native?.proveMs),
     ratio(g.ratio),
+    ...(caller ? [range(g.nativeCaller?.proveMs), ratio(g.ratioCaller)] : []),
     ms(g.native?.precheckMs),
     ms(g.leanagg.verifyMs?.median),
     ms(g.native?.verifyMs?.median),
@@ -33,6 +35,7 @@ export function proveTable(r) {
     'leanagg prove ms',
     'native prove ms',
     'leanagg / native',
+    ...(caller ? ['native, main thread ms', 'leanagg / that'] : []),
     'pre-checks ms',
     'leanagg verify ms',
     'native verify ms',
@@ -41,7 +44,8 @@ export function proveTable(r) {
     'native peak RSS MB',
   ]
   const notes = [
-    `Median (min–max) of ${r.config.rounds} rounds; the ratio is per round, leanagg and native run back to back (order alternating).`,
+    `Median (min–max) of ${r.config.rounds} rounds; ratios are per round, the sides run back to back (order rotating).`,
+    '"native": upstream called from a worker of a rayon pool of the same size (`ThreadPool::install`, as leanagg calls it); "native, main thread": called from the main thread with rayon\'s global pool, as upstream\'s own tests do.',
     '"pre-checks": what leanagg does before proving and leanMultisig does not (verify raw signatures and children), timed natively.',
     `Inputs checked identical: ${p.sameInputs === null ? 'not checked (no native side)' : p.sameInputs ? 'yes (the native proof verifies in leanagg for the same message, slot and signers)' : 'NO'}. Peak RSS: ${p.peakMethod}.`,
   ]
@@ -62,7 +66,7 @@ export function loopTable(r) {
   ])
   return `${table(['condition', '1 ms timer lateness p50 / p99 / max ms', 'monitorEventLoopDelay p50 / p99 / max ms', 'stalled', 'timer samples', 'observed ms'], rows)}
 
-${l.proofs} proofs of ${l.signatures} signatures per condition, conditions interleaved. Synchronous baseline: ${l.syncMethod}. monitorEventLoopDelay (resolution 1 ms) reports the interval between its samples, so about 1 ms when nothing blocks. "Stalled": share of the observed time during which a due timer waited more than 5 ms (a blocked loop yields one late sample per block, so percentiles of samples understate it; this does not).`
+${l.proofs} proofs of ${l.signatures} signatures back to back per condition, one condition after the other; idle lasts as long as the leanagg proofs did. Synchronous baseline: ${l.syncMethod}. monitorEventLoopDelay (resolution 1 ms) reports the interval between its samples, so about 1 ms when nothing blocks. "Stalled": share of the observed time during which a due timer waited more than 5 ms (a blocked loop yields one late sample per block, so percentiles of samples understate it; this does not).`
 }
 
 export function cancelTable(r) {
@@ -104,12 +108,17 @@ tinybench, ${m.timeMs} ms per task, one call at a time.`
 export function setupTable(r) {
   const s = r.setup
   if (s.skipped) return skipped(s)
-  const rows = ['leanagg', 'native'].map((side) =>
-    s[side]?.skipped ? [side, '–', '–', '–', s[side].skipped] : [side, range(s[side].setupMs), mb(s[side].rssKb.median), mb(s[side].rssBeforeKb.median), ''],
-  )
+  const names = { leanagg: 'leanagg', native: 'native', nativeCaller: 'native, main thread' }
+  const rows = Object.keys(names)
+    .filter((side) => s[side])
+    .map((side) =>
+      s[side].skipped
+        ? [names[side], '–', '–', '–', s[side].skipped]
+        : [names[side], range(s[side].setupMs), mb(s[side].rssKb.median), mb(s[side].rssBeforeKb.median), ''],
+    )
   return `${table(['side', 'cold setup ms', 'RSS after setup MB', 'RSS before setup MB', 'note'], rows)}
 
-${s.rounds} rounds, each side in a fresh process, alternating. leanagg: \`new Prover()\` + \`setup()\` in Node; native: \`setup_prover()\`.`
+${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new Prover()\` + \`setup()\` in Node; native: \`setup_prover()\`.`
 }
 
 export function report(r) {
