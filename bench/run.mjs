@@ -10,7 +10,7 @@
 //   --rounds 5   --threads <cores>   --sections setup,prove,batch,micro,loop,cancel
 //   --setup-rounds 2   --loop-size 32 --loop-proofs 4   --cancel-size 32 --cancel-after 300
 //   --cancel-rounds 2   --batch-reps 3   --micro-ms 1000   --native auto|off   --native-modes pool,caller
-//   --out bench/results   --readme
+//   --out bench/results   --readme   --from <results.json> (only render a past run's outputs)
 //
 // The native program calls upstream from a worker of its own rayon pool (`pool`, as leanagg does:
 // the headline ratio) and, as a third side, from its main thread with rayon's global pool
@@ -59,6 +59,7 @@ const { values: opt } = parseArgs({
     'native-modes': { type: 'string' },
     out: { type: 'string' },
     readme: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 })
 
@@ -97,6 +98,13 @@ const started = performance.now()
 const log = (msg) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`)
 const has = (s) => config.sections.includes(s)
 const notSelected = { skipped: 'not selected (--sections)' }
+
+// --from <results.json>: render the chart, the tables and (--readme) the README from a past run.
+if (opt.from) {
+  const file = path.resolve(opt.from)
+  await publish(JSON.parse(readFileSync(file, 'utf8')), file.replace(/\.json$/, ''))
+  process.exit(0)
+}
 
 const { Prover, availableBackends } = await import('../dist/index.js')
 if (!availableBackends().includes(config.backend)) {
@@ -692,17 +700,21 @@ await prover.close()
 rmSync(work, { recursive: true, force: true })
 results.durationS = round((performance.now() - started) / 1000, 1)
 
+results.machine.loadAverageEnd = os.loadavg().map((x) => round(x, 2))
 const outDir = opt.out ? path.resolve(opt.out) : path.join(root, 'bench', 'results')
 mkdirSync(outDir, { recursive: true })
 const base = path.join(outDir, `${date.slice(0, 16).replace(':', '-')}-${machineSlug(results.machine)}`)
 writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`)
-const svg = results.prove.skipped ? null : await renderSvg(results)
-if (svg) writeFileSync(`${base}.svg`, svg)
-const text = report(results)
-process.stdout.write(`\n${text}\n`)
-log(`wrote ${path.relative(process.cwd(), `${base}.json`)}${svg ? ` and ${path.relative(process.cwd(), `${base}.svg`)}` : ''}`)
+await publish(results, base)
 
-if (opt.readme) {
+/** Write the chart beside `base`.json, print the tables, and with --readme update the README. */
+async function publish(results, base) {
+  const svg = results.prove.skipped ? null : await renderSvg(results)
+  if (svg) writeFileSync(`${base}.svg`, svg)
+  const text = report(results)
+  process.stdout.write(`\n${text}\n`)
+  log(`wrote ${path.relative(process.cwd(), `${base}.json`)}${svg ? ` and ${path.relative(process.cwd(), `${base}.svg`)}` : ''}`)
+  if (!opt.readme) return
   if (!svg) throw new Error('--readme needs the prove section')
   copyFileSync(`${base}.svg`, path.join(root, 'bench', 'latest.svg'))
   const readmePath = path.join(root, 'README.md')

@@ -46,7 +46,7 @@ export function proveTable(r) {
   const notes = [
     `Median (min–max) of ${r.config.rounds} rounds; ratios are per round, the sides run back to back (order rotating).`,
     '"native": upstream called from a worker of a rayon pool of the same size (`ThreadPool::install`, as leanagg calls it); "native, main thread": called from the main thread with rayon\'s global pool, as upstream\'s own tests do.',
-    '"pre-checks": what leanagg does before proving and leanMultisig does not (verify raw signatures and children), timed natively.',
+    '"pre-checks": leanagg verifies raw signatures and children before proving (leanMultisig checks raw signatures only inside the proof, and verifies children again itself); this column times that step natively.',
     `Inputs checked identical: ${p.sameInputs === null ? 'not checked (no native side)' : p.sameInputs ? 'yes (the native proof verifies in leanagg for the same message, slot and signers)' : 'NO'}. Peak RSS: ${p.peakMethod}.`,
   ]
   if (p.nativeSkipped) notes.push(`Native side skipped: ${p.nativeSkipped}.`)
@@ -122,7 +122,9 @@ ${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new
 }
 
 export function report(r) {
-  return `Machine: ${machineLine(r.machine)}. ${r.date.slice(0, 16).replace('T', ' ')} UTC, \`${r.command}\`, ${r.config.backend} backend, leanMultisig ${r.config.revision.slice(0, 8)}, log_inv_rate ${r.config.logInvRate}, ${r.config.threads} prover threads on both sides.
+  const m = r.machine
+  const load = `Load average ${m.loadAverage.join(' / ')} at the start${m.loadAverageEnd ? `, ${m.loadAverageEnd.join(' / ')} at the end` : ''} (1 / 5 / 15 min; other work shares the machine).`
+  return `Machine: ${machineLine(r.machine)}. ${load} ${r.date.slice(0, 16).replace('T', ' ')} UTC, \`${r.command}\`, ${r.config.backend} backend, leanMultisig ${r.config.revision.slice(0, 8)}, log_inv_rate ${r.config.logInvRate}, ${r.config.threads} prover threads on both sides.
 
 #### Prove latency per group
 
