@@ -92,7 +92,6 @@ for (const s of config.sections) if (!SECTIONS.includes(s)) throw new Error(`unk
 if (!config.nativeModes.includes('pool')) throw new Error('--native-modes must include pool (the baseline)')
 /** Result keys of the native sides: `native` (pool, the baseline) and `nativeCaller`. */
 const NATIVE_SIDES = { pool: 'native', caller: 'nativeCaller' }
-const nativeSides = config.nativeModes.map((m) => NATIVE_SIDES[m])
 
 const started = performance.now()
 const log = (msg) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`)
