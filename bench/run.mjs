@@ -189,6 +189,8 @@ results.setup = has('setup') ? await setupSection() : notSelected
 log('starting the leanagg prover and the native program')
 const prover = new Prover({ backend: config.backend, threads: config.threads, simulated })
 await prover.setup()
+// The package's default: proofs in prover processes for the real prover where available.
+results.isolation = prover.capabilities.isolation
 /** One native program per mode; `native` (pool) also serves the other sections. */
 const natives = {}
 if (useNative) {
@@ -517,11 +519,9 @@ async function loopSection() {
 results.eventLoop = has('loop') ? await loopSection() : notSelected
 
 // ---------------------------------------------------------------- cancellation
+/** Both isolation modes where this build and platform can run proofs in processes. */
 function isolationModes() {
-  const caps = prover.capabilities
-  const iso = caps?.isolation
-  const hasProcess = Array.isArray(iso) ? iso.includes('process') : iso === 'process' || caps?.processIsolation === true
-  return hasProcess ? ['in-process', 'process'] : ['in-process']
+  return prover.capabilities.processIsolationAvailable ? ['in-process', 'process'] : ['in-process']
 }
 
 async function cancelSection() {
@@ -645,7 +645,7 @@ async function cancelSection() {
   const modes = isolationModes()
   const out = []
   for (const isolation of modes) {
-    const p = isolation === 'in-process' ? prover : new Prover({ backend: config.backend, threads: config.threads, simulated, isolation })
+    const p = prover.capabilities.isolation === isolation ? prover : new Prover({ backend: config.backend, threads: config.threads, simulated, isolation })
     if (p !== prover) await p.setup()
     for (const d of scenarios(p)) {
       const runs = []

@@ -124,7 +124,7 @@ ${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new
 export function report(r) {
   const m = r.machine
   const load = `Load average ${m.loadAverage.join(' / ')} at the start${m.loadAverageEnd ? `, ${m.loadAverageEnd.join(' / ')} at the end` : ''} (1 / 5 / 15 min; other work shares the machine).`
-  return `Machine: ${machineLine(r.machine)}. ${load} ${r.date.slice(0, 16).replace('T', ' ')} UTC, \`${r.command}\`, ${r.config.backend} backend, leanMultisig ${r.config.revision.slice(0, 8)}, log_inv_rate ${r.config.logInvRate}, ${r.config.threads} prover threads on both sides.
+  return `Machine: ${machineLine(r.machine)}. ${load} ${r.date.slice(0, 16).replace('T', ' ')} UTC, \`${r.command}\`, ${r.config.backend} backend, leanMultisig ${r.config.revision.slice(0, 8)}, log_inv_rate ${r.config.logInvRate}, ${r.config.threads} prover threads on both sides${r.isolation ? `, leanagg's proofs ${r.isolation === 'process' ? 'in prover processes' : 'in-process'}` : ''}.
 
 #### Prove latency per group
 
