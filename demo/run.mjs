@@ -85,7 +85,7 @@ export async function runSlots({ prover, keys, options, out, signal }) {
   const flush = () => {
     for (;;) {
       const r = records.get(printed + 1)
-      if (!r || !r.summary || !loops.has(r.slot)) return
+      if (!r?.summary || !loops.has(r.slot)) return
       r.loop = loops.get(r.slot)
       out(slotLine(r))
       printed++

@@ -50,7 +50,9 @@ export function rolesFor(slot, validators) {
   const { missed, forkA, forkB } = groupSizes(validators)
   /** @type {Map<number, DataName | 'missed'>} */
   const roles = new Map()
-  order.forEach((v, i) => roles.set(v, i < missed ? 'missed' : i < missed + forkA ? 'fork-a' : i < missed + forkA + forkB ? 'fork-b' : 'head'))
+  for (const [i, v] of order.entries()) {
+    roles.set(v, i < missed ? 'missed' : i < missed + forkA ? 'fork-a' : i < missed + forkA + forkB ? 'fork-b' : 'head')
+  }
   return roles
 }
 

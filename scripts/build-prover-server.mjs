@@ -11,12 +11,14 @@ import { parseArgs } from 'node:util'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const { values: flags } = parseArgs({ options: { 'lean-multisig': { type: 'boolean', default: false }, out: { type: 'string', default: '.' } } })
-const manifest = flags['lean-multisig']
-  ? ['--manifest-path', 'native/lean-multisig/Cargo.toml', '-p', 'leanagg-lean-multisig-prover-server']
-  : ['-p', 'leanagg-prover-server']
-const built = spawnSync('cargo', ['build', '--release', ...manifest], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
-if (built.status !== 0) process.exit(built.status ?? 1)
-const name = process.platform === 'win32' ? 'leanagg-prover.exe' : 'leanagg-prover'
+const real = flags['lean-multisig']
+const manifest = real ? ['--manifest-path', 'native/lean-multisig/Cargo.toml', '-p', 'leanagg-lean-multisig-prover-server'] : ['-p', 'leanagg-prover-server']
+const cargo = spawnSync('cargo', ['build', '--release', ...manifest], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+if (cargo.status !== 0) process.exit(cargo.status ?? 1)
+// Each build's server has its own name in the shared target directory; beside the addon it is
+// always `leanagg-prover`, the name the addon looks for.
+const exe = process.platform === 'win32' ? '.exe' : ''
+const built = `leanagg-prover${real ? '-lean-multisig' : ''}${exe}`
 const out = resolve(root, flags.out)
 mkdirSync(out, { recursive: true })
-copyFileSync(join(root, 'target', 'release', name), join(out, name))
+copyFileSync(join(root, 'target', 'release', built), join(out, `leanagg-prover${exe}`))

@@ -79,10 +79,9 @@ interface MetricConfig {
 }
 /** The part of prom-client used here, so prom-client stays optional. */
 export interface PromClientLike {
-  // `any`: prom-client's config types name its own Registry class, which this file cannot.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: prom-client's config types name its own Registry class, which this file cannot
   Counter: new (config: any) => unknown
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   Histogram: new (config: any) => unknown
 }
 export interface PromRegistryLike {
@@ -169,15 +168,20 @@ export class EngineMetrics {
   outcome(outcome: GroupOutcome): void {
     switch (outcome.status) {
       case 'aggregated':
-        return this.groupOutcome('aggregated')
+        this.groupOutcome('aggregated')
+        break
       case 'skipped':
-        return this.groupOutcome('skipped', { reason: outcome.reason })
+        this.groupOutcome('skipped', { reason: outcome.reason })
+        break
       case 'failed':
-        return this.groupOutcome('failed', { code: outcome.code })
+        this.groupOutcome('failed', { code: outcome.code })
+        break
       case 'cancelled':
-        return this.groupOutcome('cancelled')
+        this.groupOutcome('cancelled')
+        break
       case 'late-dropped':
-        return this.groupOutcome('late_dropped')
+        this.groupOutcome('late_dropped')
+        break
     }
   }
 
@@ -200,7 +204,10 @@ export class EngineMetrics {
     const labels = { signers: signerBucket(signers), children: String(children) }
     const key = `signers=${labels.signers},children=${labels.children}`
     let h = this.#proveTime.get(key)
-    if (h === undefined) this.#proveTime.set(key, (h = new Histogram(PROVE_TIME_BUCKETS)))
+    if (h === undefined) {
+      h = new Histogram(PROVE_TIME_BUCKETS)
+      this.#proveTime.set(key, h)
+    }
     h.observe(seconds)
     this.#mirror((p) => p.proveTime.observe(labels, seconds))
   }

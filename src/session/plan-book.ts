@@ -29,9 +29,9 @@ export class PlanBook {
     this.#pending = rankItems(
       groups.map((group) => ({ group, index: group.index, priority: group.priority, gain: gainOf(group), estimateMs: estimate(group) })),
     )
-    this.#pending.forEach((p, rank) =>
-      this.#entries.set(p.index, { index: p.index, key: p.group.key, rank, priority: p.priority, gain: p.gain, estimateMs: p.estimateMs }),
-    )
+    for (const [rank, p] of this.#pending.entries()) {
+      this.#entries.set(p.index, { index: p.index, key: p.group.key, rank, priority: p.priority, gain: p.gain, estimateMs: p.estimateMs })
+    }
   }
 
   /** In rank order as of the last `refresh`. */

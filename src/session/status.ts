@@ -81,8 +81,14 @@ export class StatusWatch {
       }
       const waiter: Waiter = {
         predicate,
-        resolve: (s) => (done(), resolve(s)),
-        reject: (e) => (done(), reject(e)),
+        resolve: (s) => {
+          done()
+          resolve(s)
+        },
+        reject: (e) => {
+          done()
+          reject(e)
+        },
       }
       this.#waiters.add(waiter)
       signal?.addEventListener('abort', onAbort, { once: true })

@@ -69,7 +69,10 @@ export class Listeners<Events extends Record<string, unknown>> {
 
   on<E extends keyof Events>(event: E, fn: (value: Events[E]) => void): () => void {
     let set = this.#sets.get(event)
-    if (set === undefined) this.#sets.set(event, (set = new Set()))
+    if (set === undefined) {
+      set = new Set()
+      this.#sets.set(event, set)
+    }
     set.add(fn as (value: never) => void)
     return () => void set.delete(fn as (value: never) => void)
   }

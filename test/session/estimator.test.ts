@@ -13,7 +13,10 @@ describe('OnlineCostEstimator', () => {
     const e = new OnlineCostEstimator()
     const truth = (s: number, c: number) => 120 + 6.5 * s + 80 * c
     let seed = 1
-    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647
+      return seed / 2147483647
+    }
     for (let i = 0; i < 200; i++) {
       const s = 1 + Math.floor(rand() * 300)
       const c = Math.floor(rand() * 5)

@@ -265,7 +265,7 @@ function encodeFake(message: Uint8Array, slot: number, signers: readonly Uint8Ar
   const out = new Uint8Array(36 + 32 * signers.length)
   out.set(message, 0)
   new DataView(out.buffer).setUint32(32, slot, true)
-  signers.forEach((s, i) => out.set(s, 36 + 32 * i))
+  for (const [i, s] of signers.entries()) out.set(s, 36 + 32 * i)
   return out
 }
 

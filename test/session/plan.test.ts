@@ -62,7 +62,10 @@ describe('chooseWithin: the set that covers the most signers before the deadline
 
   it('never overruns the capacity, whatever the grid rounding', () => {
     let seed = 7
-    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647
+      return seed / 2147483647
+    }
     for (let trial = 0; trial < 200; trial++) {
       const items = Array.from({ length: 1 + Math.floor(rand() * 12) }, (_, i) => item(i, Math.floor(rand() * 128), 50 + rand() * 900))
       const capacity = rand() * 2000

@@ -34,6 +34,8 @@ use backend::PrimeCharacteristicRing;
 use lean_multisig::{
     aggregate_type_1, setup_prover, verify_type_1, xmss_verify, TypeOneMultiSignature, XmssPublicKey, XmssSignature, F,
 };
+use leanagg_lean_multisig as leanagg;
+
 use leanagg::backend::lean_multisig::LeanMultisigBackend;
 use leanagg::types::{PublicKey, Signature, MESSAGE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES};
 use rayon::prelude::*;
