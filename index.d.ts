@@ -28,7 +28,15 @@ export declare class NativeAggregate {
   /** Public keys of all signers, sorted in the prover's order (by field elements). */
   get signers(): Array<Buffer>
   get signerCount(): number
-  /** The proof bytes: for leanMultisig, upstream's `compress()` format (what other clients send). */
+  /**
+   * What the aggregate proves, as 64 hex characters: message, slot and sorted signer set.
+   * Two aggregates with the same key prove the same claim, whatever their bytes.
+   */
+  get claimKey(): string
+  /**
+   * The proof bytes, re-encoded from the decoded proof (canonical: bytes that parse re-encode
+   * to one form): for leanMultisig, upstream's `compress()` format (what other clients send).
+   */
   toBytes(): Buffer
 }
 
@@ -36,6 +44,9 @@ export declare class NativeAggregate {
 export declare class NativeMerged {
   get backend(): string
   get components(): Array<ComponentInfo>
+  /** The components' claims, in order, as 64 hex characters (see `NativeAggregate.claimKey`). */
+  get claimKey(): string
+  /** The proof bytes, re-encoded from the decoded proof (canonical). */
   toBytes(): Buffer
 }
 

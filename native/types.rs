@@ -4,6 +4,8 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use sha3::Digest;
+
 use crate::error::{err, ErrorCode, Result};
 
 pub const MESSAGE_BYTES: usize = 32;
@@ -163,6 +165,43 @@ pub struct AggregateInfo {
     pub message: MessageFields,
     pub slot: u32,
     pub signers: Vec<PublicKey>,
+}
+
+/// Domain tags of claim keys (bumped if the key's layout ever changes).
+const CLAIM_TAG: &[u8] = b"leanagg/claim/v1";
+const MERGED_CLAIM_TAG: &[u8] = b"leanagg/merged-claim/v1";
+
+impl AggregateInfo {
+    /// The identity of what an aggregate proves: Keccak-256 over a domain tag, the message's field
+    /// elements, the slot and the sorted, deduplicated signer set. Proof bytes are malleable (two
+    /// byte strings can prove one claim); this key is not, so deduplicate by it, never by bytes.
+    pub fn claim_key(&self) -> [u8; 32] {
+        let mut signers = self.signers.clone();
+        signers.sort();
+        signers.dedup();
+        let mut h = sha3::Keccak256::new();
+        h.update(CLAIM_TAG);
+        for f in &self.message {
+            h.update(f.to_le_bytes());
+        }
+        h.update(self.slot.to_le_bytes());
+        h.update((signers.len() as u64).to_le_bytes());
+        for pk in &signers {
+            h.update(pk.0);
+        }
+        h.finalize().into()
+    }
+}
+
+/// A merged aggregate's identity: its components' claim keys, in order (the order `split` uses).
+pub fn merged_claim_key(components: &[AggregateInfo]) -> [u8; 32] {
+    let mut h = sha3::Keccak256::new();
+    h.update(MERGED_CLAIM_TAG);
+    h.update((components.len() as u64).to_le_bytes());
+    for c in components {
+        h.update(c.claim_key());
+    }
+    h.finalize().into()
 }
 
 /// A type-1 aggregate (one message, one slot).

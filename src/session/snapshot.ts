@@ -221,7 +221,8 @@ function merge(base: Draft, other: Draft): void {
     base.signatures.push(s)
   }
   for (const child of other.children) {
-    if (base.children.includes(child)) continue
+    // By claim, not by object or bytes: two parses of malleated bytes are one child.
+    if (base.children.some((c) => c === child || (c.claimKey !== undefined && c.claimKey === child.claimKey))) continue
     if (base.children.length >= MAX_CHILDREN) {
       base.trimmedChildren++
       continue
