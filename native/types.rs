@@ -20,6 +20,10 @@ pub const SIGNATURE_BYTES: usize = SIGNATURE_FIELDS * 4;
 pub const MAX_CHILDREN: usize = 16;
 pub const MAX_MERGE: usize = 16;
 pub const MAX_SIGNERS: usize = 1 << 15;
+/// Raw signers plus children's signers of one group (before the union removes repeats).
+pub const MAX_GROUP_SIGNERS: usize = 2 * MAX_SIGNERS;
+/// `SecretKey` bytes: the 32-byte seed, then first and last slot (u32 little-endian).
+pub const SECRET_KEY_BYTES: usize = 40;
 pub const LOG_INV_RATE_RANGE: std::ops::RangeInclusive<u32> = 1..=4;
 pub const DEFAULT_LOG_INV_RATE: u32 = 2;
 /// Key generation builds the whole Merkle tree for the range: cap it so a typo cannot exhaust

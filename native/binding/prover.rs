@@ -340,11 +340,11 @@ impl NativeProver {
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<NativeSecretKey>> {
         let b = bytes.as_ref();
-        if b.len() != 40 {
+        if b.len() != SECRET_KEY_BYTES {
             return AsyncTask::with_optional_signal(
                 rejected(err(
                     ErrorCode::InvalidLength,
-                    format!("secret key bytes must be 40 bytes, got {}", b.len()),
+                    format!("secret key bytes must be {SECRET_KEY_BYTES} bytes, got {}", b.len()),
                 )),
                 signal,
             );
