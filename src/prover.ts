@@ -119,7 +119,7 @@ export class Prover implements GroupProver {
     this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated, threads, { process: isolation === 'process', maxProofMemoryBytes }))
     this.backend = options.backend
     this.logger = options.logger ?? debugLogger
-    this.lane = new Lane(options.maxConcurrentProofs ?? 1)
+    this.lane = new Lane(positiveInt('maxConcurrentProofs', options.maxConcurrentProofs ?? 1))
     this.sessionOptions = options.sessions ?? {}
   }
 
@@ -369,4 +369,12 @@ function childHandles(children: readonly Aggregate[] | undefined): NativeAggrega
     if (!(c instanceof Aggregate)) throw new LeanAggError('INVALID_CHILD', `child ${i} is not an aggregate`)
     return c.handle
   })
+}
+
+/** A count option: a positive integer, INVALID_ARGUMENT otherwise (found by the options fuzzer). */
+function positiveInt(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new LeanAggError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(value)}`)
+  }
+  return value
 }

@@ -26,6 +26,12 @@ describe('one source of truth', () => {
   })
 })
 
+describe('options (regressions found by the options fuzzer)', () => {
+  it.each([0, -1, 1.5, Number.NaN, '2'])('maxConcurrentProofs %s is INVALID_ARGUMENT, not a RangeError', (v) => {
+    expect(() => makeProver({ maxConcurrentProofs: v as number })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+})
+
 describe(`one table of bad groups, both layers (${BACKEND})`, () => {
   let prover: api.Prover
   let good: GoodParts
