@@ -32,7 +32,7 @@ pub fn short_path(path: &str) -> String {
 pub fn scrub_paths(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c == '/' || c == '\\') {
+    while let Some(start) = rest.find(['/', '\\']) {
         // A path starts at a separator that begins a token: after a space, a quote, a bracket, or
         // a drive prefix like `C:`.
         let token_start = rest[..start]
