@@ -59,7 +59,8 @@ function mutate(r: Rng, valid: Uint8Array): Uint8Array {
 /** Run `fn` on random inputs for SECONDS; every failure must be a LeanAggError. */
 async function fuzz(entry: string, fn: (r: Rng) => Promise<unknown> | unknown, budget = SECONDS) {
   const r = rng(SEED * 7919 + entry.length * 31 + entry.charCodeAt(0))
-  const stats = (tried[entry] = { inputs: 0, errors: {} as Record<string, number> })
+  const stats = { inputs: 0, errors: {} as Record<string, number> }
+  tried[entry] = stats
   const end = Date.now() + budget * 1000
   while (Date.now() < end) {
     stats.inputs++
@@ -127,14 +128,18 @@ describe(`fuzz (${BACKEND}, seed ${SEED}, ${SECONDS}s per entry)`, () => {
     }))
 
   it('secret-key bytes', () =>
-    fuzz('secretKeyFromBytes', async (r) => {
-      const b = r.next() < 0.5 ? r.bytes(r.pick([0, 39, 40, 41, 80])) : Uint8Array.from([...r.bytes(32), ...[r.int(4), 0, 0, 0], ...[r.int(16), 0, 0, 0]])
-      await prover.secretKeyFromBytes(b)
-    }, REAL ? 1 : SECONDS))
+    fuzz(
+      'secretKeyFromBytes',
+      async (r) => {
+        const b = r.next() < 0.5 ? r.bytes(r.pick([0, 39, 40, 41, 80])) : Uint8Array.from([...r.bytes(32), ...[r.int(4), 0, 0, 0], ...[r.int(16), 0, 0, 0]])
+        await prover.secretKeyFromBytes(b)
+      },
+      REAL ? 1 : SECONDS,
+    ))
 
   it('snapshots and groups (SSZ)', () =>
     fuzz('snapshotFromBytes', (r) => {
-      const s = snapshotFromBytes(mutate(r, snapBytes))
+      const s = snapshotFromBytes(mutate(r, snapBytes), () => agg)
       expect(Array.isArray(s.groups)).toBe(true)
     }))
 
@@ -152,30 +157,34 @@ describe(`fuzz (${BACKEND}, seed ${SEED}, ${SECONDS}s per entry)`, () => {
     }))
 
   it('prover and session options (wrong types, NaN, negative, huge)', () =>
-    fuzz('options', async (r) => {
-      const weird = [undefined, null, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 40, 'x', {}, [], true]
-      const p = new ProverClass({
-        backend: r.next() < 0.9 ? 'simulated' : r.pick(weird),
-        ...(r.next() < 0.5 && { threads: r.pick(weird) }),
-        ...(r.next() < 0.5 && { maxConcurrentProofs: r.pick(weird) }),
-        ...(r.next() < 0.3 && { simulated: { proveBaseMs: r.pick(weird), verifyMs: r.pick(weird) } }),
-        ...(r.next() < 0.3 && { sessions: { busy: r.pick(['skip', 'queue', 'cancel-previous', ...weird]) } }),
-      } as never)
-      try {
-        await p.setup()
-        const session = p.startSession(buildSnapshot([{ message: msg, slot, signatures: [{ publicKey: pk, signature: sig }] }], { includeTrivial: true }), {
-          ...(r.next() < 0.5 && { deadlineMs: r.pick([...weird, 50]) }),
-          ...(r.next() < 0.3 && { concurrency: r.pick(weird) }),
-          ...(r.next() < 0.3 && { late: r.pick(['drop', 'deliver', ...weird]) }),
-          ...(r.next() < 0.3 && { logInvRate: r.pick([...weird, 5]) }),
+    fuzz(
+      'options',
+      async (r) => {
+        const weird = [undefined, null, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 40, 'x', {}, [], true]
+        const p = new ProverClass({
+          backend: r.next() < 0.9 ? 'simulated' : r.pick(weird),
+          ...(r.next() < 0.5 && { threads: r.pick(weird) }),
+          ...(r.next() < 0.5 && { maxConcurrentProofs: r.pick(weird) }),
+          ...(r.next() < 0.3 && { simulated: { proveBaseMs: r.pick(weird), verifyMs: r.pick(weird) } }),
+          ...(r.next() < 0.3 && { sessions: { busy: r.pick(['skip', 'queue', 'cancel-previous', ...weird]) } }),
         } as never)
-        // A huge simulated latency is a valid request: close() must still settle everything.
-        const closing = new Promise((r) => setTimeout(r, 20)).then(() => p.close({ timeoutMs: 100 }))
-        const summary = await session.done
-        expect(summary).toBeDefined()
-        await closing
-      } finally {
-        await p.close({ timeoutMs: 100 })
-      }
-    }, REAL ? 1 : SECONDS))
+        try {
+          await p.setup()
+          const session = p.startSession(buildSnapshot([{ message: msg, slot, signatures: [{ publicKey: pk, signature: sig }] }], { includeTrivial: true }), {
+            ...(r.next() < 0.5 && { deadlineMs: r.pick([...weird, 50]) }),
+            ...(r.next() < 0.3 && { concurrency: r.pick(weird) }),
+            ...(r.next() < 0.3 && { late: r.pick(['drop', 'deliver', ...weird]) }),
+            ...(r.next() < 0.3 && { logInvRate: r.pick([...weird, 5]) }),
+          } as never)
+          // A huge simulated latency is a valid request: close() must still settle everything.
+          const closing = new Promise((r) => setTimeout(r, 20)).then(() => p.close({ timeoutMs: 100 }))
+          const summary = await session.done
+          expect(summary).toBeDefined()
+          await closing
+        } finally {
+          await p.close({ timeoutMs: 100 })
+        }
+      },
+      REAL ? 1 : SECONDS,
+    ))
 })

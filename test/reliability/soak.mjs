@@ -17,7 +17,11 @@ const message = (n) => {
 }
 const PANIC = message(0xdead)
 const newProver = () =>
-  new Prover({ backend, simulated: { proveBaseMs: 0.3, perSignerMs: 0.05, panicOn: [PANIC] }, sessions: { busy: 'cancel-previous', prior: { baseMs: 0.3, perSignerMs: 0, perChildMs: 0 } } })
+  new Prover({
+    backend,
+    simulated: { proveBaseMs: 0.3, perSignerMs: 0.05, panicOn: [PANIC] },
+    sessions: { busy: 'cancel-previous', prior: { baseMs: 0.3, perSignerMs: 0, perChildMs: 0 } },
+  })
 
 let prover = newProver()
 await prover.setup()
@@ -28,7 +32,8 @@ async function groupsFor(slot, n) {
   for (let g = 0; g < n; g++) {
     const msg = g === 0 && slot % 7 === 0 ? PANIC : message(slot * 8 + g)
     const k = `${slot}:${g}`
-    if (!signed.has(k)) signed.set(k, await Promise.all(keys.map(async (key) => ({ publicKey: key.publicKey, signature: await prover.sign(key, msg, slot % 1024) }))))
+    if (!signed.has(k))
+      signed.set(k, await Promise.all(keys.map(async (key) => ({ publicKey: key.publicKey, signature: await prover.sign(key, msg, slot % 1024) }))))
     out.push({ message: msg, slot: slot % 1024, signatures: signed.get(k) })
   }
   if (signed.size > 400) signed.clear()
@@ -77,7 +82,12 @@ samples.push([total, process.memoryUsage().rss])
 const tail = samples.slice(Math.floor(samples.length / 2))
 const mx = tail.reduce((a, [x]) => a + x, 0) / tail.length
 const my = tail.reduce((a, [, y]) => a + y, 0) / tail.length
-const slope = tail.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / Math.max(1, tail.reduce((a, [x]) => a + (x - mx) ** 2, 0))
+const slope =
+  tail.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) /
+  Math.max(
+    1,
+    tail.reduce((a, [x]) => a + (x - mx) ** 2, 0),
+  )
 await new Promise((r) => setTimeout(r, 50))
 const handles = process.getActiveResourcesInfo().filter((h) => !['TTYWrap', 'PipeWrap', 'FSReqCallback'].includes(h))
 process.stdout.write(
