@@ -28,7 +28,15 @@ export declare class NativeAggregate {
   /** Public keys of all signers, sorted in the prover's order (by field elements). */
   get signers(): Array<Buffer>
   get signerCount(): number
-  /** The proof bytes: for leanMultisig, upstream's `compress()` format (what other clients send). */
+  /**
+   * What the aggregate proves, as 64 hex characters: message, slot and sorted signer set.
+   * Two aggregates with the same key prove the same claim, whatever their bytes.
+   */
+  get claimKey(): string
+  /**
+   * The proof bytes, re-encoded from the decoded proof (canonical: bytes that parse re-encode
+   * to one form): for leanMultisig, upstream's `compress()` format (what other clients send).
+   */
   toBytes(): Buffer
 }
 
@@ -36,6 +44,9 @@ export declare class NativeAggregate {
 export declare class NativeMerged {
   get backend(): string
   get components(): Array<ComponentInfo>
+  /** The components' claims, in order, as 64 hex characters (see `NativeAggregate.claimKey`). */
+  get claimKey(): string
+  /** The proof bytes, re-encoded from the decoded proof (canonical). */
   toBytes(): Buffer
 }
 
@@ -124,6 +135,8 @@ export interface CrashFault {
   kind: 'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory'
 }
 
+export declare const DEFAULT_LOG_INV_RATE: number
+
 /** Stable error codes, for the TypeScript layer's exhaustiveness test. */
 export declare function errorCodes(): Array<string>
 
@@ -134,6 +147,9 @@ export interface ExpectedAggregate {
   signers?: Array<Uint8Array>
 }
 
+/** KoalaBear modulus, 2^31 - 2^24 + 1: every encoded field element is below it. */
+export declare const FIELD_MODULUS: number
+
 /** Where proofs run. */
 export interface IsolationOptions {
   /** In child processes of a prover server, which can be killed (unix only). */
@@ -142,11 +158,48 @@ export interface IsolationOptions {
   maxProofMemoryBytes?: number
 }
 
+/** Children of one type-1 aggregate (leanMultisig's MAX_RECURSIONS). */
+export declare const MAX_CHILDREN: number
+
+/** Raw signers plus children's signers of one group. */
+export declare const MAX_GROUP_SIGNERS: number
+
+/** Slots one key covers (key generation builds the whole tree). */
+export declare const MAX_KEY_SLOTS: number
+
+export declare const MAX_LOG_INV_RATE: number
+
+/** Aggregates under one merged (type-2) aggregate. */
+export declare const MAX_MERGE: number
+
+/** Raw signatures of one group (leanMultisig's MAX_XMSS_AGGREGATED). */
+export declare const MAX_SIGNERS: number
+
+/** The last slot: slots are u32. */
+export declare const MAX_SLOT: number
+
+/** A message is 32 bytes (an attestation-data root). */
+export declare const MESSAGE_BYTES: number
+
+/** The prover's message: 8 KoalaBear field elements. */
+export declare const MESSAGE_FIELDS: number
+
+export declare const MIN_LOG_INV_RATE: number
+
 /**
  * Whether proofs can run in killable processes here: a unix system, with the prover server
  * executable beside this addon.
  */
 export declare function processIsolationAvailable(): boolean
+
+/** A public key: 8 field elements, 4-byte little-endian canonical each. */
+export declare const PUBLIC_KEY_BYTES: number
+
+/** `SecretKey.toBytes()`: seed (32), first and last slot (u32 little-endian). */
+export declare const SECRET_KEY_BYTES: number
+
+/** A signature: 302 field elements. */
+export declare const SIGNATURE_BYTES: number
 
 export interface SignatureItem {
   publicKey: Uint8Array

@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Fuzz and soak run with `npm run test:reliability` (bounded by time and count).
+    exclude: ['test/reliability/**', '**/node_modules/**'],
     testTimeout: 20_000,
     pool: 'forks',
   },

@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Fuzz and soak run with `npm run test:reliability` (bounded by time and count).
+    exclude: ['test/reliability/**', '**/node_modules/**'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',

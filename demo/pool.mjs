@@ -53,6 +53,8 @@ export class AttestationPool {
     const key = keyOf(slot, data)
     const previous = this.#published.get(key)
     // Keep the widest: a late group's aggregate covers the earlier one's signers and more.
+    // One claim is one aggregate, whatever its bytes (proof bytes are malleable): keep the first.
+    if (previous?.claimKey === aggregate.claimKey) return
     if (!previous || aggregate.signerCount >= previous.signerCount) this.#published.set(key, aggregate)
   }
 

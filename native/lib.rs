@@ -19,3 +19,8 @@ pub mod panic_guard;
 pub mod threads;
 pub mod types;
 pub mod validate;
+
+// Property tests over the parsers of outside bytes; proptest is a dev-dependency of this package
+// only, not of the real-prover package that compiles the same sources.
+#[cfg(all(test, not(feature = "lean-multisig")))]
+mod fuzz_parsers;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::backend::Backend;
 use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result};
-use crate::panic_guard::guard;
+use crate::panic_guard::{guard, verify_untrusted};
 use crate::threads;
 use crate::types::*;
 
@@ -48,7 +48,10 @@ pub fn aggregate(backend: &dyn Backend, group: &GroupRequest, cancel: &CancelFla
 }
 
 fn verify_children(backend: &dyn Backend, children: &[Arc<Aggregate>], what: &str) -> Result<()> {
-    let results: Vec<Result<bool>> = children.par_iter().map(|c| backend.verify_aggregate(c)).collect();
+    let results: Vec<Result<bool>> = children
+        .par_iter()
+        .map(|c| verify_untrusted(|| backend.verify_aggregate(c)))
+        .collect();
     for (i, r) in results.into_iter().enumerate() {
         if !r? {
             return Err(err(ErrorCode::InvalidChild, format!("{what} {i} does not verify")));
@@ -77,7 +80,7 @@ pub fn split(
     run("split", || {
         cancel.check()?;
         require_setup(backend)?;
-        if !backend.verify_merged(merged)? {
+        if !verify_untrusted(|| backend.verify_merged(merged))? {
             return Err(err(ErrorCode::InvalidAggregate, "the merged aggregate does not verify"));
         }
         cancel.check()?;
@@ -102,14 +105,26 @@ impl Expected {
     }
 }
 
+/// Aggregates may come from outside (`aggregateFromBytes`): a proof that makes the verifier panic
+/// is invalid (`false`), never `PROVER_PANIC`.
 pub fn verify_aggregate(backend: &dyn Backend, aggregate: &Aggregate, expected: &Expected) -> Result<bool> {
     require_setup(backend)?;
-    Ok(expected.matches(&aggregate.info) && backend.verify_aggregate(aggregate)?)
+    Ok(expected.matches(&aggregate.info) && verify_untrusted(|| backend.verify_aggregate(aggregate))?)
 }
 
 pub fn verify_merged(backend: &dyn Backend, merged: &Merged) -> Result<bool> {
     require_setup(backend)?;
-    backend.verify_merged(merged)
+    verify_untrusted(|| backend.verify_merged(merged))
+}
+
+/// Decode untrusted bytes on the prover pool: a panic while decoding is `INVALID_AGGREGATE`.
+pub fn decode<T: Send>(backend: &dyn Backend, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    threads::run(|| {
+        crate::panic_guard::contain(ErrorCode::InvalidAggregate, "decode", || {
+            require_setup(backend)?;
+            f()
+        })
+    })
 }
 
 /// One item of a batch verification.
@@ -174,4 +189,106 @@ pub fn check_sign_slot(key: &SecretKey, slot: u32) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::simulated::{SimulatedBackend, SimulatedConfig};
+
+    fn setup() -> (SimulatedBackend, Aggregate) {
+        let b = SimulatedBackend::new(SimulatedConfig::default());
+        b.setup().unwrap();
+        let message = b.message_fields(&[7; 32]);
+        let raw = (1..=3u8)
+            .map(|i| {
+                let k = b.keygen([i; 32], 0, 7).unwrap();
+                let s = b.sign(&k, &message, 2).unwrap();
+                (k.public_key, s)
+            })
+            .collect();
+        let group = GroupRequest {
+            message,
+            slot: 2,
+            raw,
+            children: vec![],
+            log_inv_rate: 2,
+        };
+        let a = aggregate(&b, &group, &CancelFlag::default()).unwrap();
+        (b, a)
+    }
+
+    /// Bytes whose proof makes the (simulated) verifier assert, as malformed leanMultisig proofs do.
+    fn panicking(b: &SimulatedBackend, a: &Aggregate) -> Aggregate {
+        let mut bytes = b.aggregate_to_bytes(a);
+        let n = bytes.len();
+        bytes[n - 32] = 0;
+        bytes[n - 31] ^= 1;
+        decode(b, || b.aggregate_from_bytes(&bytes)).unwrap()
+    }
+
+    #[test]
+    fn a_proof_that_panics_the_verifier_is_invalid_not_a_prover_panic() {
+        let (b, a) = setup();
+        let bad = panicking(&b, &a);
+        assert!(verify_aggregate(&b, &a, &Expected::default()).unwrap());
+        assert!(!verify_aggregate(&b, &bad, &Expected::default()).unwrap());
+        let group = GroupRequest {
+            message: a.info.message,
+            slot: 2,
+            raw: vec![],
+            children: vec![Arc::new(bad.clone())],
+            log_inv_rate: 2,
+        };
+        let e = aggregate(&b, &group, &CancelFlag::default()).err().unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidChild);
+        let e = merge(&b, &[Arc::new(bad.clone())], 2, &CancelFlag::default())
+            .err()
+            .unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidChild);
+        let r = batch_verify(
+            &b,
+            &[BatchItem::Aggregate {
+                aggregate: Arc::new(bad),
+                expected: Expected::default(),
+            }],
+        )
+        .unwrap();
+        assert!(!r[0].clone().unwrap());
+    }
+
+    #[test]
+    fn a_merged_proof_that_panics_the_verifier_is_invalid() {
+        let (b, a) = setup();
+        let m = merge(&b, &[Arc::new(a)], 2, &CancelFlag::default()).unwrap();
+        let mut bytes = b.merged_to_bytes(&m);
+        let n = bytes.len();
+        bytes[n - 32] = 0;
+        bytes[n - 31] ^= 1;
+        let bad = decode(&b, || b.merged_from_bytes(&bytes)).unwrap();
+        assert!(verify_merged(&b, &m).unwrap());
+        assert!(!verify_merged(&b, &bad).unwrap());
+        let e = split(&b, &bad, 0, 2, &CancelFlag::default()).err().unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidAggregate);
+    }
+
+    #[test]
+    fn claim_keys_ignore_signer_order_and_repeats_and_see_every_field() {
+        let (_, a) = setup();
+        let key = a.info.claim_key();
+        let mut shuffled = a.info.clone();
+        shuffled.signers.reverse();
+        shuffled.signers.push(shuffled.signers[0]);
+        assert_eq!(shuffled.claim_key(), key);
+        let mut other = a.info.clone();
+        other.slot += 1;
+        assert_ne!(other.claim_key(), key);
+        let mut other = a.info.clone();
+        other.message[7] ^= 1;
+        assert_ne!(other.claim_key(), key);
+        let mut other = a.info.clone();
+        other.signers.pop();
+        assert_ne!(other.claim_key(), key);
+        assert_ne!(merged_claim_key(std::slice::from_ref(&a.info)), key);
+    }
 }

@@ -4,6 +4,8 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use sha3::Digest;
+
 use crate::error::{err, ErrorCode, Result};
 
 pub const MESSAGE_BYTES: usize = 32;
@@ -18,6 +20,10 @@ pub const SIGNATURE_BYTES: usize = SIGNATURE_FIELDS * 4;
 pub const MAX_CHILDREN: usize = 16;
 pub const MAX_MERGE: usize = 16;
 pub const MAX_SIGNERS: usize = 1 << 15;
+/// Raw signers plus children's signers of one group (before the union removes repeats).
+pub const MAX_GROUP_SIGNERS: usize = 2 * MAX_SIGNERS;
+/// `SecretKey` bytes: the 32-byte seed, then first and last slot (u32 little-endian).
+pub const SECRET_KEY_BYTES: usize = 40;
 pub const LOG_INV_RATE_RANGE: std::ops::RangeInclusive<u32> = 1..=4;
 pub const DEFAULT_LOG_INV_RATE: u32 = 2;
 /// Key generation builds the whole Merkle tree for the range: cap it so a typo cannot exhaust
@@ -163,6 +169,43 @@ pub struct AggregateInfo {
     pub message: MessageFields,
     pub slot: u32,
     pub signers: Vec<PublicKey>,
+}
+
+/// Domain tags of claim keys (bumped if the key's layout ever changes).
+const CLAIM_TAG: &[u8] = b"leanagg/claim/v1";
+const MERGED_CLAIM_TAG: &[u8] = b"leanagg/merged-claim/v1";
+
+impl AggregateInfo {
+    /// The identity of what an aggregate proves: Keccak-256 over a domain tag, the message's field
+    /// elements, the slot and the sorted, deduplicated signer set. Proof bytes are malleable (two
+    /// byte strings can prove one claim); this key is not, so deduplicate by it, never by bytes.
+    pub fn claim_key(&self) -> [u8; 32] {
+        let mut signers = self.signers.clone();
+        signers.sort();
+        signers.dedup();
+        let mut h = sha3::Keccak256::new();
+        h.update(CLAIM_TAG);
+        for f in &self.message {
+            h.update(f.to_le_bytes());
+        }
+        h.update(self.slot.to_le_bytes());
+        h.update((signers.len() as u64).to_le_bytes());
+        for pk in &signers {
+            h.update(pk.0);
+        }
+        h.finalize().into()
+    }
+}
+
+/// A merged aggregate's identity: its components' claim keys, in order (the order `split` uses).
+pub fn merged_claim_key(components: &[AggregateInfo]) -> [u8; 32] {
+    let mut h = sha3::Keccak256::new();
+    h.update(MERGED_CLAIM_TAG);
+    h.update((components.len() as u64).to_le_bytes());
+    for c in components {
+        h.update(c.claim_key());
+    }
+    h.finalize().into()
 }
 
 /// A type-1 aggregate (one message, one slot).

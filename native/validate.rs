@@ -46,10 +46,11 @@ pub fn group_request(
     for (i, (pk, sig)) in public_keys.iter().zip(signatures).enumerate() {
         let pk = PublicKey::from_bytes(pk).map_err(|e| at(e, "public key", i))?;
         let sig = Signature::from_bytes(sig).map_err(|e| at(e, "signature", i))?;
-        if !seen.insert(pk) {
-            return Err(err(ErrorCode::DuplicateSigner, format!("public key {i} appears twice")));
+        // One rule for both layers (buildSnapshot does the same): a repeated signer is dropped,
+        // the first occurrence is kept, whatever the later ones carry.
+        if seen.insert(pk) {
+            raw.push((pk, sig));
         }
-        raw.push((pk, sig));
     }
     for (i, child) in children.iter().enumerate() {
         if child.info.message != message {
@@ -72,7 +73,7 @@ pub fn group_request(
         }
     }
     let union: usize = children.iter().map(|c| c.info.signers.len()).sum::<usize>() + raw.len();
-    if union > 2 * MAX_SIGNERS {
+    if union > MAX_GROUP_SIGNERS {
         return Err(err(ErrorCode::TooManySigners, format!("{union} signers in the group")));
     }
     Ok(GroupRequest {

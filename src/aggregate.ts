@@ -12,6 +12,12 @@ export class Aggregate {
   readonly messageFields: Uint32Array
   /** Public keys of every signer, sorted in the prover's order. */
   readonly signers: readonly Uint8Array[]
+  /**
+   * What this aggregate proves, as 64 hex characters: Keccak-256 over the message's field
+   * elements, the slot and the sorted signer set. Proof bytes are malleable (different byte
+   * strings can prove one claim): deduplicate aggregates by this key, never by their bytes.
+   */
+  readonly claimKey: string
   private bytes?: Uint8Array
 
   /** @internal Aggregates come from a Prover, never from user code. */
@@ -20,13 +26,18 @@ export class Aggregate {
     this.slot = handle.slot
     this.messageFields = handle.messageFields
     this.signers = Object.freeze(handle.signers.map((k) => new Uint8Array(k)))
+    this.claimKey = handle.claimKey
   }
 
   get signerCount(): number {
     return this.signers.length
   }
 
-  /** The proof's bytes: for leanMultisig, upstream's compressed format (what other clients send). */
+  /**
+   * The proof's bytes: for leanMultisig, upstream's compressed format (what other clients send).
+   * Always re-encoded from the decoded proof, so an aggregate parsed from bytes that differ only
+   * in their encoding (e.g. the lz4 size prefix) gives one canonical form.
+   */
   toBytes(): Uint8Array {
     return this.cachedBytes().slice()
   }
@@ -53,10 +64,13 @@ export interface MergedComponent {
 export class MergedAggregate {
   readonly backend: BackendName
   readonly components: readonly MergedComponent[]
+  /** The components' claims in order, as 64 hex characters (see `Aggregate.claimKey`). */
+  readonly claimKey: string
 
   /** @internal */
   constructor(readonly handle: NativeMerged) {
     this.backend = handle.backend as BackendName
+    this.claimKey = handle.claimKey
     this.components = Object.freeze(
       handle.components.map((c) =>
         Object.freeze({ messageFields: c.messageFields, slot: c.slot, signers: Object.freeze(c.signers.map((k) => new Uint8Array(k))) }),
@@ -64,6 +78,7 @@ export class MergedAggregate {
     )
   }
 
+  /** The proof's bytes, re-encoded from the decoded proof (canonical, as `Aggregate.toBytes`). */
   toBytes(): Uint8Array {
     return callSync(() => new Uint8Array(this.handle.toBytes()))
   }

@@ -5,10 +5,23 @@ export { Aggregate, MergedAggregate, SecretKey, type BackendName, type MergedCom
 export { ERROR_CODES, LeanAggError, isLeanAggError, type ErrorCode } from './errors.js'
 export type { Logger } from './logger.js'
 export {
+  DEFAULT_LOG_INV_RATE,
+  FIELD_MODULUS,
+  MAX_GROUP_SIGNERS,
+  MAX_KEY_SLOTS,
+  MAX_LOG_INV_RATE,
+  MAX_MERGE,
+  MESSAGE_BYTES,
+  MESSAGE_FIELDS,
+  MIN_LOG_INV_RATE,
+  PUBLIC_KEY_BYTES,
+  SECRET_KEY_BYTES,
+  SIGNATURE_BYTES,
+} from './limits.js'
+export {
   Prover,
   availableBackends,
   defaultIsolation,
-  DEFAULT_LOG_INV_RATE,
   DEFAULT_MAX_AGGREGATE_BYTES,
   type BatchItem,
   type BatchResult,

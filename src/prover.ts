@@ -3,7 +3,8 @@ import { abortable, startAbortable, type NativeRun } from './abort.js'
 import { Aggregate, MergedAggregate, SecretKey, type BackendName } from './aggregate.js'
 import { callSync, closedError, fromNative, LeanAggError } from './errors.js'
 import { Lane } from './lane.js'
-import { u32 } from './validate.js'
+import { DEFAULT_LOG_INV_RATE } from './limits.js'
+import { slot as checkSlot, u32 } from './validate.js'
 import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
 import type { CancelToken, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
@@ -14,7 +15,7 @@ import type { GroupInput, Snapshot } from './session/snapshot.js'
 import type { GroupProver } from './session/types.js'
 import type { AggregateOptions, AggregationGroup, OpOptions } from './types.js'
 
-export const DEFAULT_LOG_INV_RATE = 2
+export { DEFAULT_LOG_INV_RATE }
 /** Default cap on untrusted aggregate bytes (leanMultisig proofs are about 140-260 KB). */
 export const DEFAULT_MAX_AGGREGATE_BYTES = 1 << 20
 
@@ -124,7 +125,7 @@ export class Prover implements GroupProver {
     this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated, threads, { process: isolation === 'process', maxProofMemoryBytes }))
     this.backend = options.backend
     this.logger = options.logger ?? debugLogger
-    this.lane = new Lane(options.maxConcurrentProofs ?? 1)
+    this.lane = new Lane(positiveInt('maxConcurrentProofs', options.maxConcurrentProofs ?? 1))
     this.maxConcurrentProofs = this.lane.limit
     this.sessionOptions = options.sessions ?? {}
   }
@@ -203,17 +204,17 @@ export class Prover implements GroupProver {
 
   /** Sign a 32-byte message at `slot` (each slot once: XMSS is stateful). Resolves with 1208 bytes. */
   sign(key: SecretKey, message: Uint8Array, slot: number, options: OpOptions = {}): Promise<Uint8Array> {
-    return this.op(options, (_token, signal) => this.handle.sign(key.handle, message, u32('slot', slot), signal)).then((b) => new Uint8Array(b))
+    return this.op(options, (_token, signal) => this.handle.sign(key.handle, message, checkSlot('slot', slot), signal)).then((b) => new Uint8Array(b))
   }
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, options: OpOptions = {}): Promise<boolean> {
-    return this.op(options, (_token, signal) => this.handle.verifySignature(publicKey, message, signature, u32('slot', slot), signal))
+    return this.op(options, (_token, signal) => this.handle.verifySignature(publicKey, message, signature, checkSlot('slot', slot), signal))
   }
 
   /** Synchronous twin of `verify` (well under a millisecond). */
   verifySync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number): boolean {
     this.assertOpen()
-    return callSync(() => this.handle.verifySignatureSync(publicKey, message, signature, u32('slot', slot)))
+    return callSync(() => this.handle.verifySignatureSync(publicKey, message, signature, checkSlot('slot', slot)))
   }
 
   /**
@@ -225,9 +226,9 @@ export class Prover implements GroupProver {
       this.handle.aggregate(
         group.signatures.map((s) => s.publicKey),
         group.signatures.map((s) => s.signature),
-        (group.children ?? []).map((c) => c.handle),
+        childHandles(group.children),
         group.message,
-        u32('slot', group.slot),
+        checkSlot('slot', group.slot),
         u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
         token,
         signal,
@@ -290,7 +291,7 @@ export class Prover implements GroupProver {
       for (const [i, item] of items.entries()) {
         if (item.kind === 'signature') {
           order.push(i)
-          sigs.push({ publicKey: item.publicKey, message: item.message, signature: item.signature, slot: u32('slot', item.slot) })
+          sigs.push({ publicKey: item.publicKey, message: item.message, signature: item.signature, slot: checkSlot('slot', item.slot) })
         } else {
           aggOrder.push(i)
           aggs.push(item.aggregate.handle)
@@ -369,4 +370,22 @@ export class Prover implements GroupProver {
     }
     return this.lane.run(options.signal, () => startAbortable(options.signal, tracked))
   }
+}
+
+/** Children must be aggregates this package made (INVALID_CHILD otherwise, as in buildSnapshot). */
+function childHandles(children: readonly Aggregate[] | undefined): NativeAggregate[] {
+  if (children === undefined) return []
+  if (!Array.isArray(children)) throw new LeanAggError('INVALID_ARGUMENT', 'children must be an array')
+  return children.map((c, i) => {
+    if (!(c instanceof Aggregate)) throw new LeanAggError('INVALID_CHILD', `child ${i} is not an aggregate`)
+    return c.handle
+  })
+}
+
+/** A count option: a positive integer, INVALID_ARGUMENT otherwise (found by the options fuzzer). */
+function positiveInt(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new LeanAggError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(value)}`)
+  }
+  return value
 }

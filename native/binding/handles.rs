@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use crate::backend::Backend;
 use crate::cancel::CancelFlag;
-use crate::types::{Aggregate, AggregateInfo, Merged, SecretKey};
+use crate::types::{merged_claim_key, Aggregate, AggregateInfo, Merged, SecretKey};
 
 /// An XMSS secret key held in Rust (with its whole Merkle tree).
 #[napi]
@@ -48,6 +48,10 @@ impl NativeSecretKey {
         out.extend_from_slice(&self.inner.last_slot.to_le_bytes());
         out.into()
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn info_signers(info: &AggregateInfo) -> Vec<Buffer> {
@@ -90,7 +94,15 @@ impl NativeAggregate {
         self.inner.info.signers.len() as u32
     }
 
-    /// The proof bytes: for leanMultisig, upstream's `compress()` format (what other clients send).
+    /// What the aggregate proves, as 64 hex characters: message, slot and sorted signer set.
+    /// Two aggregates with the same key prove the same claim, whatever their bytes.
+    #[napi(getter)]
+    pub fn claim_key(&self) -> String {
+        hex(&self.inner.info.claim_key())
+    }
+
+    /// The proof bytes, re-encoded from the decoded proof (canonical: bytes that parse re-encode
+    /// to one form): for leanMultisig, upstream's `compress()` format (what other clients send).
     #[napi]
     pub fn to_bytes(&self) -> Buffer {
         self.backend.aggregate_to_bytes(&self.inner).into()
@@ -132,6 +144,13 @@ impl NativeMerged {
             .collect()
     }
 
+    /// The components' claims, in order, as 64 hex characters (see `NativeAggregate.claimKey`).
+    #[napi(getter)]
+    pub fn claim_key(&self) -> String {
+        hex(&merged_claim_key(&self.inner.components))
+    }
+
+    /// The proof bytes, re-encoded from the decoded proof (canonical).
     #[napi]
     pub fn to_bytes(&self) -> Buffer {
         self.backend.merged_to_bytes(&self.inner).into()

@@ -1,6 +1,7 @@
 //! The napi-rs surface: a prover class, opaque handles, and one task type.
 pub mod handles;
 pub mod job;
+pub mod limits;
 pub mod prover;
 
 impl From<crate::error::LeanAggError> for napi::Error {

@@ -340,11 +340,11 @@ impl NativeProver {
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<NativeSecretKey>> {
         let b = bytes.as_ref();
-        if b.len() != 40 {
+        if b.len() != SECRET_KEY_BYTES {
             return AsyncTask::with_optional_signal(
                 rejected(err(
                     ErrorCode::InvalidLength,
-                    format!("secret key bytes must be 40 bytes, got {}", b.len()),
+                    format!("secret key bytes must be {SECRET_KEY_BYTES} bytes, got {}", b.len()),
                 )),
                 signal,
             );
@@ -549,10 +549,7 @@ impl NativeProver {
         let backend = self.backend.clone();
         let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
-            let a = ops::run("decode", || {
-                ops::require_setup(backend.as_ref())?;
-                backend.aggregate_from_bytes(&owned)
-            })?;
+            let a = ops::decode(backend.as_ref(), || backend.aggregate_from_bytes(&owned))?;
             Ok(NativeAggregate {
                 inner: Arc::new(a),
                 backend: values,
@@ -571,10 +568,7 @@ impl NativeProver {
         let backend = self.backend.clone();
         let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
-            let m = ops::run("decode", || {
-                ops::require_setup(backend.as_ref())?;
-                backend.merged_from_bytes(&owned)
-            })?;
+            let m = ops::decode(backend.as_ref(), || backend.merged_from_bytes(&owned))?;
             Ok(NativeMerged {
                 inner: Arc::new(m),
                 backend: values,

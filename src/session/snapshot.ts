@@ -7,15 +7,11 @@ import type { AggregationGroup, SignedBy } from '../types.js'
 import { LeanAggError, isLeanAggError } from '../errors.js'
 import type { ErrorCode } from './types.js'
 
-export const MESSAGE_BYTES = 32
-export const PUBLIC_KEY_BYTES = 32
-export const SIGNATURE_BYTES = 1208
-export const MAX_CHILDREN = 16
-/** leanMultisig's raw-signer limit at the pinned revision (native/types.rs MAX_SIGNERS). */
-export const MAX_SIGNERS = 1 << 15
-export const MAX_SLOT = 2 ** 32 - 1
-/** KoalaBear modulus: keys and signatures are 4-byte little-endian canonical field elements. */
-const FIELD_MODULUS = 0x7f00_0001
+import { FIELD_MODULUS, MAX_CHILDREN, MAX_SIGNERS, MAX_SLOT, MESSAGE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../limits.js'
+import { slot as checkSlotValue } from '../validate.js'
+
+// Sizes and limits come from the addon (src/limits.ts); re-exported here for existing importers.
+export { MAX_CHILDREN, MAX_SIGNERS, MAX_SLOT, MESSAGE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES }
 
 /** A group as the caller hands it in; `priority`: higher proves first. */
 export interface GroupInput extends AggregationGroup {
@@ -40,7 +36,7 @@ export interface SnapshotGroup extends AggregationGroup {
   readonly priority: number
   /** Distinct signers the aggregate will cover: raw signatures and children's signers. */
   readonly signerCount: number
-  /** Raw signatures dropped because their public key appeared earlier in the group. */
+  /** Raw signatures dropped because their public key appeared earlier in the group (the rule the addon applies too: first wins). */
   readonly duplicateSigners: number
   /** Children dropped when merging would exceed MAX_CHILDREN. */
   readonly trimmedChildren: number
@@ -221,7 +217,8 @@ function merge(base: Draft, other: Draft): void {
     base.signatures.push(s)
   }
   for (const child of other.children) {
-    if (base.children.includes(child)) continue
+    // By claim, not by object or bytes: two parses of malleated bytes are one child.
+    if (base.children.some((c) => c === child || (c.claimKey !== undefined && c.claimKey === child.claimKey))) continue
     if (base.children.length >= MAX_CHILDREN) {
       base.trimmedChildren++
       continue
@@ -281,11 +278,7 @@ function fieldBytes(value: unknown, length: number, what: string): Uint8Array {
 }
 
 function checkSlot(slot: unknown): number {
-  if (typeof slot !== 'number') throw invalid('INVALID_ARGUMENT', 'slot must be a number')
-  if (!Number.isInteger(slot) || slot < 0 || slot > MAX_SLOT) {
-    throw invalid('SLOT_OUT_OF_RANGE', `slot ${slot} is not an integer in 0..2^32-1`)
-  }
-  return slot
+  return checkSlotValue('slot', slot)
 }
 
 function safeKey(input: GroupInput): string | undefined {
