@@ -55,7 +55,11 @@ for (let i = 0; i < Math.max(...sizes, ...flags['cancel-sizes'].split(',').map(N
 }
 const group = async (n, m) => {
   const message = new Uint8Array(32).fill(m)
-  return { message, slot: 3, signatures: await Promise.all(keys.slice(0, n).map(async (k) => ({ publicKey: k.publicKey, signature: await inProcess.sign(k, message, 3) }))) }
+  return {
+    message,
+    slot: 3,
+    signatures: await Promise.all(keys.slice(0, n).map(async (k) => ({ publicKey: k.publicKey, signature: await inProcess.sign(k, message, 3) }))),
+  }
 }
 
 const rows = []

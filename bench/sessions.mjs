@@ -31,18 +31,15 @@ async function simulate() {
   const seed = Number(args.seed ?? 1)
   const names = args.workload ? [args.workload] : quick ? ['devnet'] : Object.keys(WORKLOADS)
   const lanes = list(args.lanes, [1])
-  const [lo, hi] = String(args['child-ms'] ?? `${CHILD_MS.min}-${CHILD_MS.max}`).split('-').map(Number)
+  const [lo, hi] = String(args['child-ms'] ?? `${CHILD_MS.min}-${CHILD_MS.max}`)
+    .split('-')
+    .map(Number)
   const model = proveModel({
     curve: args.curve ? parseCurve(args.curve) : MEASURED_CURVE,
     childMs: { min: lo, max: hi },
     shared: Number(args.shared ?? SHARED_SLOWDOWN),
   })
-  const runs = [
-    [ethlambda, {}],
-    [zeam, {}],
-    [gean, {}],
-    ...lanes.map((n) => [leanagg, { lanes: n, variant: { lanes: n } }]),
-  ]
+  const runs = [[ethlambda, {}], [zeam, {}], [gean, {}], ...lanes.map((n) => [leanagg, { lanes: n, variant: { lanes: n } }])]
   const report = { mode: 'simulated', seed, slots, model: { curve: model.curve, childMs: model.childMs, shared: model.shared }, workloads: [] }
   for (const name of names) {
     if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}; one of ${Object.keys(WORKLOADS).join(', ')}`)
@@ -59,7 +56,9 @@ async function simulate() {
     return
   }
   const curve = model.curve.map(([n, ms]) => `${n}:${ms}`).join(',')
-  console.log(`Simulated prover: ${curve} ms (signatures:ms), +${model.childMs.min}-${model.childMs.max} ms per child, shared slowdown ${model.shared}; seed ${seed}, ${slots} slots of 4 s, deadline 750 ms after interval 2.\n`)
+  console.log(
+    `Simulated prover: ${curve} ms (signatures:ms), +${model.childMs.min}-${model.childMs.max} ms per child, shared slowdown ${model.shared}; seed ${seed}, ${slots} slots of 4 s, deadline 750 ms after interval 2.\n`,
+  )
   for (const w of report.workloads) {
     const offered = w.rows[0].offered
     console.log(`### ${w.name} (${offered} signers offered, ${w.rows[0].waitingSlots} slots with work)\n`)
@@ -98,7 +97,16 @@ async function live() {
 
 function print(rows) {
   console.log(`Real prover, seed ${seed()}, ${rows[0].slots} slots of 4 s, deadline 750 ms after interval 2.\n`)
-  const head = ['lanes', 'threads', 'signers before deadline', 'signers late', 'slots starved', 'busy s after deadline', 'admitted', 'median prove ms (signers)']
+  const head = [
+    'lanes',
+    'threads',
+    'signers before deadline',
+    'signers late',
+    'slots starved',
+    'busy s after deadline',
+    'admitted',
+    'median prove ms (signers)',
+  ]
   const body = rows.map((r) => [
     r.lanes,
     r.threads ?? 'all',
@@ -106,8 +114,12 @@ function print(rows) {
     r.late,
     `${r.starved}/${r.waitingSlots}`,
     r.afterDeadlineS.toFixed(1),
-    Object.entries(r.admitted).map(([k, v]) => `${k} ${v}`).join(', '),
-    Object.values(r.proveMs).map((b) => `${b.medianMs} (${b.meanSigners})`).join(', ') || 'n/a',
+    Object.entries(r.admitted)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
+    Object.values(r.proveMs)
+      .map((b) => `${b.medianMs} (${b.meanSigners})`)
+      .join(', ') || 'n/a',
   ])
   console.log(markdown(head, body))
 }

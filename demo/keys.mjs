@@ -165,8 +165,12 @@ async function readManifest(dir, backend, firstSlot, lastSlot) {
   // Entries that are malformed are dropped here, so their keys are regenerated.
   const keys = m.keys.filter(
     (k) =>
-      typeof k === 'object' && k !== null && isU32(k.index) && /^key-\d{4,}\.bin$/.test(String(k.file)) &&
-      /^[0-9a-f]{64}$/.test(String(k.publicKey)) && /^[0-9a-f]{64}$/.test(String(k.sha256)),
+      typeof k === 'object' &&
+      k !== null &&
+      isU32(k.index) &&
+      /^key-\d{4,}\.bin$/.test(String(k.file)) &&
+      /^[0-9a-f]{64}$/.test(String(k.publicKey)) &&
+      /^[0-9a-f]{64}$/.test(String(k.sha256)),
   )
   const generateMsPerKey = typeof m.generateMsPerKey === 'number' ? m.generateMsPerKey : undefined
   return { manifest: { format: FORMAT, backend, firstSlot: m.firstSlot, lastSlot: m.lastSlot, count: m.count, generateMsPerKey, keys } }

@@ -153,7 +153,10 @@ export function summaryLines(run, { slots, closeNote }) {
     run.stoppedIn === undefined
       ? `${records.length} of ${slots} slots, completed`
       : `stopped by Ctrl-C in slot ${run.stoppedIn}${run.sessionSkippedByStop ? ' before its session' : ''}; ${plural(records.length, 'slot')} had a session`
-  const list = (/** @type {Record<string, number>} */ o) => Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ')
+  const list = (/** @type {Record<string, number>} */ o) =>
+    Object.entries(o)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')
   const lines = [
     `summary: ${how}`,
     `  groups      ${sum((s) => s.considered)}: proved ${sum((s) => s.aggregated)} (late ${proofs.filter((p) => p.late).length}), ` +

@@ -103,18 +103,21 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     const slotStart = clock.intervalStart(slot, 0)
     const windowMs = Math.max(1, 2 * clock.intervalMs - ARRIVAL_MARGIN_MS)
     for (const task of planSlot(slot, keys.length, windowMs, slot > first)) {
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        const key = /** @type {SecretKey} */ (keys[task.validator])
-        track(
-          prover.sign(key, task.message, task.signSlot, { signal: signing.signal }).then(
-            (signature) => pool.add(task, { publicKey: key.publicKey, signature }),
-            (err) => {
-              if (!signing.signal.aborted) fail(err)
-            },
-          ),
-        )
-      }, Math.max(0, slotStart + task.atMs - Date.now()))
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer)
+          const key = /** @type {SecretKey} */ (keys[task.validator])
+          track(
+            prover.sign(key, task.message, task.signSlot, { signal: signing.signal }).then(
+              (signature) => pool.add(task, { publicKey: key.publicKey, signature }),
+              (err) => {
+                if (!signing.signal.aborted) fail(err)
+              },
+            ),
+          )
+        },
+        Math.max(0, slotStart + task.atMs - Date.now()),
+      )
       timers.add(timer)
     }
   }
@@ -129,10 +132,12 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     const record = { slot, meta, toProve: snapshot.groups.length, proofs: [], summary: undefined, loop: undefined }
     records.set(slot, record)
     sessions.add(session)
-    track(publish(session, record).then(() => {
-      sessions.delete(session)
-      flush()
-    }, fail))
+    track(
+      publish(session, record).then(() => {
+        sessions.delete(session)
+        flush()
+      }, fail),
+    )
   }
 
   // Stream the session: each aggregate is published (and kept as a future child) as it lands.

@@ -103,7 +103,14 @@ published.optionalDependencies = Object.fromEntries(targets.map((t) => [t.pkg.na
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(published, null, 2)}\n`)
 const main = { name: pkg.name, ...npmPack(stage) }
 
-const manifest = { version: pkg.version, backend: flags.simulated ? 'simulated' : 'lean-multisig', backends, target: host.pkg.name.slice(pkg.name.length + 1), main, platform }
+const manifest = {
+  version: pkg.version,
+  backend: flags.simulated ? 'simulated' : 'lean-multisig',
+  backends,
+  target: host.pkg.name.slice(pkg.name.length + 1),
+  main,
+  platform,
+}
 writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`
 console.log(`packed into ${flags.out}/ (addon backends: ${backends.join(', ')})`)

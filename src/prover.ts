@@ -97,7 +97,9 @@ export function defaultIsolation(backend: BackendName): Isolation {
 }
 
 function toNativeExpected(e: ExpectedAggregate | undefined): NativeExpected | undefined {
-  return e ? { message: e.message, slot: e.slot === undefined ? undefined : u32('expected.slot', e.slot), signers: e.signers ? [...e.signers] : undefined } : undefined
+  return e
+    ? { message: e.message, slot: e.slot === undefined ? undefined : u32('expected.slot', e.slot), signers: e.signers ? [...e.signers] : undefined }
+    : undefined
 }
 
 export class Prover implements GroupProver {
@@ -122,7 +124,9 @@ export class Prover implements GroupProver {
     }
     const threads = options.threads === undefined ? undefined : u32('threads', options.threads)
     const { maxProofMemoryBytes } = options
-    this.handle = callSync(() => new native.NativeProver(options.backend, options.simulated, threads, { process: isolation === 'process', maxProofMemoryBytes }))
+    this.handle = callSync(
+      () => new native.NativeProver(options.backend, options.simulated, threads, { process: isolation === 'process', maxProofMemoryBytes }),
+    )
     this.backend = options.backend
     this.logger = options.logger ?? debugLogger
     this.lane = new Lane(positiveInt('maxConcurrentProofs', options.maxConcurrentProofs ?? 1))
@@ -195,7 +199,9 @@ export class Prover implements GroupProver {
 
   /** Generate an XMSS key for slots `firstSlot..=lastSlot` from a 32-byte seed (deterministic). */
   generateKey(seed: Uint8Array, firstSlot: number, lastSlot: number, options: OpOptions = {}): Promise<SecretKey> {
-    return this.op(options, (_token, signal) => this.handle.keygen(seed, u32('firstSlot', firstSlot), u32('lastSlot', lastSlot), signal)).then((k) => new SecretKey(k))
+    return this.op(options, (_token, signal) => this.handle.keygen(seed, u32('firstSlot', firstSlot), u32('lastSlot', lastSlot), signal)).then(
+      (k) => new SecretKey(k),
+    )
   }
 
   secretKeyFromBytes(bytes: Uint8Array, options: OpOptions = {}): Promise<SecretKey> {

@@ -95,11 +95,7 @@ export async function snapshotFromBytesAsync(
 ): Promise<Snapshot> {
   const value = decode(() => SnapshotSsz.deserialize(bytes), 'snapshot')
   const decoded = new Map<Uint8Array, Aggregate>()
-  await Promise.all(
-    value.groups.flatMap((g, gi) =>
-      g.children.map(async (proof, ci) => decoded.set(proof, await decodeChild(decodeAggregate, proof, gi, ci))),
-    ),
-  )
+  await Promise.all(value.groups.flatMap((g, gi) => g.children.map(async (proof, ci) => decoded.set(proof, await decodeChild(decodeAggregate, proof, gi, ci)))))
   return snapshotFromBytes(bytes, (proof) => decoded.get(proof)!, options, value)
 }
 
@@ -109,7 +105,11 @@ export function groupToBytes(group: SnapshotGroup | GroupInput): Uint8Array {
 
 /** Decode one group; run it through `buildSnapshot` before proving. */
 export function groupFromBytes(bytes: Uint8Array, decodeAggregate: DecodeAggregate): GroupInput {
-  return groupInput(decode(() => AggregationGroupSsz.deserialize(bytes), 'group'), decodeAggregate, 0)
+  return groupInput(
+    decode(() => AggregationGroupSsz.deserialize(bytes), 'group'),
+    decodeAggregate,
+    0,
+  )
 }
 
 function groupValue(group: SnapshotGroup | GroupInput): AggregationGroupValue {

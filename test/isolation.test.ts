@@ -86,41 +86,53 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
     expect(results.every((r) => r.verified && r.signerCount === 2)).toBe(true)
   })
 
-  it.runIf(LINUX)('an aborted proof is killed: its process is gone, the caller gets ABORTED at once', async () => {
-    const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
-    const ac = new AbortController()
-    const proof = prover.aggregate(await group(message(1)), { signal: ac.signal })
-    await new Promise((r) => setTimeout(r, 100))
-    const pid = await provingProcess()
-    ac.abort()
-    await rejectsWith(proof, 'ABORTED')
-    expect(await until(() => !alive(pid))).toBe(true)
-    await prover.idle() // the lane is free again long before the 10 s proof would have ended
-    expect(prover.load).toEqual({ running: 0, queued: 0 })
-  }, 30_000)
+  it.runIf(LINUX)(
+    'an aborted proof is killed: its process is gone, the caller gets ABORTED at once',
+    async () => {
+      const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
+      const ac = new AbortController()
+      const proof = prover.aggregate(await group(message(1)), { signal: ac.signal })
+      await new Promise((r) => setTimeout(r, 100))
+      const pid = await provingProcess()
+      ac.abort()
+      await rejectsWith(proof, 'ABORTED')
+      expect(await until(() => !alive(pid))).toBe(true)
+      await prover.idle() // the lane is free again long before the 10 s proof would have ended
+      expect(prover.load).toEqual({ running: 0, queued: 0 })
+    },
+    30_000,
+  )
 
-  it.runIf(LINUX)('a cancelled session kills its proof in flight', async () => {
-    const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
-    const session = prover.startSession(buildSnapshot([await group(message(1))]), { deadlineMs: 60_000, admission: false })
-    await new Promise((r) => setTimeout(r, 100))
-    const pid = await provingProcess()
-    session.cancel('test')
-    const summary = await session.done
-    expect(summary.outcome).toBe('cancelled')
-    expect(await until(() => !alive(pid))).toBe(true)
-  }, 30_000)
+  it.runIf(LINUX)(
+    'a cancelled session kills its proof in flight',
+    async () => {
+      const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
+      const session = prover.startSession(buildSnapshot([await group(message(1))]), { deadlineMs: 60_000, admission: false })
+      await new Promise((r) => setTimeout(r, 100))
+      const pid = await provingProcess()
+      session.cancel('test')
+      const summary = await session.done
+      expect(summary.outcome).toBe('cancelled')
+      expect(await until(() => !alive(pid))).toBe(true)
+    },
+    30_000,
+  )
 
-  it.runIf(LINUX)('close() kills the proof in flight and the server, and reports nothing still running', async () => {
-    const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
-    const proof = prover.aggregate(await group(message(1))).catch((e: unknown) => e)
-    await new Promise((r) => setTimeout(r, 100))
-    const pid = await provingProcess()
-    const report = await prover.close({ timeoutMs: 5000 })
-    expect(report.proofStillRunning).toBe(false)
-    expect(((await proof) as { code: string }).code).toBe('ABORTED')
-    expect(alive(pid)).toBe(false)
-    expect(await until(() => childrenOf(process.pid).length === 0)).toBe(true)
-  }, 30_000)
+  it.runIf(LINUX)(
+    'close() kills the proof in flight and the server, and reports nothing still running',
+    async () => {
+      const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
+      const proof = prover.aggregate(await group(message(1))).catch((e: unknown) => e)
+      await new Promise((r) => setTimeout(r, 100))
+      const pid = await provingProcess()
+      const report = await prover.close({ timeoutMs: 5000 })
+      expect(report.proofStillRunning).toBe(false)
+      expect(((await proof) as { code: string }).code).toBe('ABORTED')
+      expect(alive(pid)).toBe(false)
+      expect(await until(() => childrenOf(process.pid).length === 0)).toBe(true)
+    },
+    30_000,
+  )
 
   it.each([
     ['abort', 'PROVER_CRASHED', 'SIGABRT'],

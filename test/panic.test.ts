@@ -50,10 +50,6 @@ describe('the host process', () => {
     expect(out.stdout).toBe('')
     const codes = JSON.parse(out.stderr.trim().split('\n').pop()!)
     // The first call is valid: it panics only in the simulated backend's fault injection.
-    expect(codes).toEqual(
-      REAL
-        ? ['EMPTY_GROUP', 'INVALID_AGGREGATE', 'INVALID_LENGTH']
-        : ['PROVER_PANIC', 'EMPTY_GROUP', 'BACKEND_MISMATCH', 'INVALID_LENGTH'],
-    )
+    expect(codes).toEqual(REAL ? ['EMPTY_GROUP', 'INVALID_AGGREGATE', 'INVALID_LENGTH'] : ['PROVER_PANIC', 'EMPTY_GROUP', 'BACKEND_MISMATCH', 'INVALID_LENGTH'])
   })
 })

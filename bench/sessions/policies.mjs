@@ -73,7 +73,10 @@ export function gean({ clock, prover, record, model, tickOf }) {
     const start = clock.now()
     for (const [index, g] of groups.entries()) {
       if (clock.now() - start > 750) break
-      const estimate = model.soloMs(g.signatures.length, g.children.map((c) => c.signers.length))
+      const estimate = model.soloMs(
+        g.signatures.length,
+        g.children.map((c) => c.signers.length),
+      )
       if (clock.now() + estimate > start + 1600) continue
       await prover.aggregate(g)
       record(g.slot, index, clock.now() < tickOf(work.slot + 2))

@@ -85,7 +85,11 @@ export class CpuProver {
     if (signal?.aborted) return Promise.reject(ABORTED())
     const entry = { slot: group.slot, key: keyOf(group.message, group.slot), queuedAt: this.#clock.now(), abandoned: false }
     this.log.push(entry)
-    const ms = this.#model.soloMs(group.signatures.length, (group.children ?? []).map((c) => c.signers.length), jitterOf(group.message))
+    const ms = this.#model.soloMs(
+      group.signatures.length,
+      (group.children ?? []).map((c) => c.signers.length),
+      jitterOf(group.message),
+    )
     return new Promise((resolve, reject) => {
       let settled = false
       const job = {
@@ -194,7 +198,14 @@ export function fakeAggregate(group) {
   const seen = new Map()
   for (const s of group.signatures) seen.set(Buffer.from(s.publicKey).toString('hex'), s.publicKey)
   for (const c of group.children ?? []) for (const k of c.signers) seen.set(Buffer.from(k).toString('hex'), k)
-  return { backend: 'simulated', slot: group.slot, messageFields: new Uint32Array(8), signers: [...seen.values()], proofSize: 200_000, toBytes: () => new Uint8Array(0) }
+  return {
+    backend: 'simulated',
+    slot: group.slot,
+    messageFields: new Uint32Array(8),
+    signers: [...seen.values()],
+    proofSize: 200_000,
+    toBytes: () => new Uint8Array(0),
+  }
 }
 
 /** leanagg `GroupInput`s for one slot of the workload, in arrival order. */

@@ -24,15 +24,7 @@ export const SESSION_DURATION_BUCKETS = PROVE_TIME_BUCKETS
 /** Why a group was started: `Admission` with '_' for '-' ('best_effort'). */
 export type AdmissionLabel = 'fits' | 'best_effort' | 'probe' | 'unchecked'
 export type GroupOutcomeLabel = 'aggregated' | 'skipped' | 'failed' | 'cancelled' | 'late_dropped'
-export type SessionOutcomeLabel =
-  | 'started'
-  | 'queued'
-  | 'skipped'
-  | 'completed'
-  | 'deadline'
-  | 'cancelled'
-  | 'superseded'
-  | 'closed'
+export type SessionOutcomeLabel = 'started' | 'queued' | 'skipped' | 'completed' | 'deadline' | 'cancelled' | 'superseded' | 'closed'
 
 export interface HistogramData {
   /** Upper bounds; `counts` has one more entry, for +Inf. Counts are per bucket, not cumulative. */
@@ -77,12 +69,14 @@ interface MetricConfig {
   buckets?: number[]
   registers?: unknown[]
 }
+// prom-client's config types name its own Registry class, which this file cannot import.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type PromConfig = any
+
 /** The part of prom-client used here, so prom-client stays optional. */
 export interface PromClientLike {
-  // biome-ignore lint/suspicious/noExplicitAny: prom-client's config types name its own Registry class, which this file cannot
-  Counter: new (config: any) => unknown
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  Histogram: new (config: any) => unknown
+  Counter: new (config: PromConfig) => unknown
+  Histogram: new (config: PromConfig) => unknown
 }
 export interface PromRegistryLike {
   getSingleMetric(name: string): unknown
@@ -249,8 +243,7 @@ export class EngineMetrics {
     const client = options.client ?? ((await import('prom-client' as string)) as PromClientLike)
     const { registry } = options
     const make = <T>(kind: 'Counter' | 'Histogram', config: MetricConfig): T =>
-      (registry.getSingleMetric(config.name) as T | undefined) ??
-      (new client[kind]({ ...config, registers: [registry] } satisfies MetricConfig) as T)
+      (registry.getSingleMetric(config.name) as T | undefined) ?? (new client[kind]({ ...config, registers: [registry] } satisfies MetricConfig) as T)
     const prom: PromMetrics = {
       admissions: make('Counter', {
         name: METRIC_NAMES.admissions,

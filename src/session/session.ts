@@ -10,15 +10,7 @@ import type { CostEstimator } from './estimator.js'
 import { codeOf, messageOf } from './fail.js'
 import type { EngineMetrics } from './metrics.js'
 import type { ResolvedSessionOptions } from './options.js'
-import type {
-  AggregationSession,
-  GroupOutcome,
-  GroupResult,
-  RefusedReason,
-  SessionEvents,
-  SessionState,
-  SessionSummary,
-} from './outcomes.js'
+import type { AggregationSession, GroupOutcome, GroupResult, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
 import { nextStep } from './plan.js'
 import type { RunningWork } from './plan.js'
 import { PlanBook } from './plan-book.js'
@@ -107,9 +99,7 @@ export class Session implements AggregationSession {
     this.#createdAt = host.clock.now()
     this.deadlineAt = opts.deadlineAt
     this.done = new Promise((resolve) => (this.#resolveDone = resolve))
-    this.#events = new Listeners((event, err) =>
-      host.logger.warn('session listener threw', { sessionId: id, event: String(event), err }),
-    )
+    this.#events = new Listeners((event, err) => host.logger.warn('session listener threw', { sessionId: id, event: String(event), err }))
     this.#plan = new PlanBook(snapshot.groups, this.#estimate)
     // Groups dropped while building the snapshot are accounted for by every session proving it.
     for (const d of snapshot.dropped) {
@@ -425,11 +415,7 @@ export class Session implements AggregationSession {
     }
   }
 
-  #abandon(
-    run: Running,
-    outcome: { status: 'cancelled'; reason: AbandonReason } | { status: 'late-dropped' },
-    projectedEnd: number,
-  ): void {
+  #abandon(run: Running, outcome: { status: 'cancelled'; reason: AbandonReason } | { status: 'late-dropped' }, projectedEnd: number): void {
     const now = this.#host.clock.now()
     // A clean proof dropped at the deadline after E ms took at least E: learn it if the estimate was lower.
     const elapsed = now - run.startedAt

@@ -99,9 +99,5 @@ export class StatusWatch {
 function sameStatus(a: EngineStatus, b: EngineStatus): boolean {
   if (a.state !== b.state) return false
   if (a.state !== 'busy' || b.state !== 'busy') return true
-  return (
-    a.sessionId === b.sessionId &&
-    a.groupsRemaining === b.groupsRemaining &&
-    a.currentGroupStartedAt === b.currentGroupStartedAt
-  )
+  return a.sessionId === b.sessionId && a.groupsRemaining === b.groupsRemaining && a.currentGroupStartedAt === b.currentGroupStartedAt
 }

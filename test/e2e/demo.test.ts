@@ -89,7 +89,12 @@ describe('npm run demo', () => {
     writeFileSync(notADir, 'x')
     const r = await demo([...SIM, '--slots', '1', '--cache-dir', notADir])
     expect(r.code).toBe(1)
-    expect(r.stderr.trim().split('\n').filter((l) => !/^keys: /.test(l))).toEqual([expect.stringMatching(/^error: key cache /)])
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/^keys: /.test(l)),
+    ).toEqual([expect.stringMatching(/^error: key cache /)])
     expect(r.stdout + r.stderr).not.toMatch(STACK_TRACE)
 
     const bad = await demo(['--slots', 'many'])

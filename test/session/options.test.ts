@@ -6,10 +6,20 @@ const resolve = (o: SessionOptions, d: SessionDefaults = {}) => resolveSessionOp
 
 describe('resolveSessionOptions', () => {
   it.each<[string, SessionOptions, SessionDefaults, object]>([
-    ['defaults: late results kept, so nothing-fits starts the best group', {}, {}, { late: 'deliver', concurrency: 1, admission: { ...DEFAULT_ADMISSION, factor: 1, nothingFits: 'start-best' } }],
+    [
+      'defaults: late results kept, so nothing-fits starts the best group',
+      {},
+      {},
+      { late: 'deliver', concurrency: 1, admission: { ...DEFAULT_ADMISSION, factor: 1, nothingFits: 'start-best' } },
+    ],
     ["late: 'drop' skips when nothing fits, and keeps a safety factor", { late: 'drop' }, {}, { admission: { factor: 1.1, nothingFits: 'skip' } }],
     ['engine defaults apply', {}, { late: 'drop', concurrency: 2 }, { late: 'drop', concurrency: 2, admission: { nothingFits: 'skip' } }],
-    ['session options win', { concurrency: 3, admission: { nothingFits: 'skip', probeAfter: 0 } }, { concurrency: 2 }, { concurrency: 3, admission: { nothingFits: 'skip', probeAfter: 0 } }],
+    [
+      'session options win',
+      { concurrency: 3, admission: { nothingFits: 'skip', probeAfter: 0 } },
+      { concurrency: 2 },
+      { concurrency: 3, admission: { nothingFits: 'skip', probeAfter: 0 } },
+    ],
     ['admission off', { admission: false }, {}, { admission: false }],
     ['the earlier deadline wins', { deadlineAt: 1500, deadlineMs: 300 }, {}, { deadlineAt: 1300 }],
   ])('%s', (_name, options, defaults, expected) => {

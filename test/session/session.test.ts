@@ -162,7 +162,7 @@ describe('session', () => {
     expect(prover.calls).toHaveLength(2)
   })
 
-  it("an aborted caller signal cancels the session", async () => {
+  it('an aborted caller signal cancels the session', async () => {
     const { clock, engine } = setup()
     const ac = new AbortController()
     const session = engine.startSession([group(1, 1, 3), group(2, 1, 2, 10)], { signal: ac.signal })
@@ -261,13 +261,21 @@ describe('session', () => {
       aggregate: async (g: AggregationGroup, o?: { signal?: AbortSignal }) => {
         const a = await base.aggregate(g, o)
         if (g.message[0] !== 1) return a
-        return Object.defineProperty({ ...a }, 'proofSize', { get: () => { throw new Error('native handle gone') } }) as Aggregate
+        return Object.defineProperty({ ...a }, 'proofSize', {
+          get: () => {
+            throw new Error('native handle gone')
+          },
+        }) as Aggregate
       },
       verifyAggregate: async () => true,
     }
     const estimator = {
-      estimate: () => { throw new Error('model bug') },
-      observe: () => { throw new Error('model bug') },
+      estimate: () => {
+        throw new Error('model bug')
+      },
+      observe: () => {
+        throw new Error('model bug')
+      },
       snapshot: () => ({ baseMs: 0, perSignerMs: 0, perChildMs: 0, samples: 0, residualStdMs: 0 }),
     }
     const engine = new AggregationEngine({ prover, clock, estimator, logger: silentLogger })

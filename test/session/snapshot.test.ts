@@ -14,11 +14,7 @@ describe('buildSnapshot', () => {
   })
 
   it('honours caller priorities before signer count', () => {
-    const snap = buildSnapshot([
-      { ...group(1, 1, 2), priority: 5 },
-      { ...group(2, 1, 9, 10) },
-      { ...group(3, 1, 3, 20), priority: 5 },
-    ])
+    const snap = buildSnapshot([{ ...group(1, 1, 2), priority: 5 }, { ...group(2, 1, 9, 10) }, { ...group(3, 1, 3, 20), priority: 5 }])
     expect(snap.groups.map((g) => g.index)).toEqual([2, 0, 1])
   })
 
@@ -30,7 +26,13 @@ describe('buildSnapshot', () => {
       { ...group(4, 1, 0) },
       { ...group(5, 1, 1), signatures: [{ publicKey: pk(1), signature: new Uint8Array(1207) }] },
       { ...group(6, 1, 2), signatures: [{ publicKey: new Uint8Array(32).fill(0xff), signature: sig(1) }, signed(2)] },
-      group(7, 1, 1, 0, Array.from({ length: 17 }, (_, i) => fakeAggregate(group(7, 1, 1, 100 + i)))),
+      group(
+        7,
+        1,
+        1,
+        0,
+        Array.from({ length: 17 }, (_, i) => fakeAggregate(group(7, 1, 1, 100 + i))),
+      ),
       group(8, 1, 1, 0, [fakeAggregate(group(8, 2, 2, 50))]),
       group(9, 3, 4),
     ]

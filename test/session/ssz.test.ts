@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildSnapshot } from '../../src/session/snapshot.js'
-import {
-  AggregationGroupSsz,
-  SnapshotSsz,
-  groupFromBytes,
-  groupToBytes,
-  snapshotFromBytes,
-  snapshotFromBytesAsync,
-  snapshotToBytes,
-} from '../../src/ssz.js'
+import { AggregationGroupSsz, SnapshotSsz, groupFromBytes, groupToBytes, snapshotFromBytes, snapshotFromBytesAsync, snapshotToBytes } from '../../src/ssz.js'
 import { decodeFakeAggregate, fakeAggregate, group } from './fake-prover.js'
 
 function plain(snap: ReturnType<typeof buildSnapshot>) {
@@ -23,11 +15,7 @@ function plain(snap: ReturnType<typeof buildSnapshot>) {
 
 describe('SSZ wire forms', () => {
   const child = fakeAggregate(group(1, 9, 3, 100))
-  const snap = buildSnapshot([
-    { ...group(2, 9, 2), priority: 10 },
-    group(1, 9, 4, 0, [child]),
-    group(3, 4_294_967_295, 3, 50),
-  ])
+  const snap = buildSnapshot([{ ...group(2, 9, 2), priority: 10 }, group(1, 9, 4, 0, [child]), group(3, 4_294_967_295, 3, 50)])
 
   it('round-trips a snapshot, children and proving order included', () => {
     const bytes = snapshotToBytes(snap)
@@ -54,12 +42,8 @@ describe('SSZ wire forms', () => {
 
   it('rejects malformed bytes with INVALID_ENCODING', () => {
     const bytes = snapshotToBytes(snap)
-    expect(() => snapshotFromBytes(bytes.subarray(0, bytes.length - 3), decodeFakeAggregate)).toThrow(
-      expect.objectContaining({ code: 'INVALID_ENCODING' }),
-    )
-    expect(() => snapshotFromBytes(new Uint8Array([1, 2]), decodeFakeAggregate)).toThrow(
-      expect.objectContaining({ code: 'INVALID_ENCODING' }),
-    )
+    expect(() => snapshotFromBytes(bytes.subarray(0, bytes.length - 3), decodeFakeAggregate)).toThrow(expect.objectContaining({ code: 'INVALID_ENCODING' }))
+    expect(() => snapshotFromBytes(new Uint8Array([1, 2]), decodeFakeAggregate)).toThrow(expect.objectContaining({ code: 'INVALID_ENCODING' }))
   })
 
   it('reports a child the decoder rejects as INVALID_CHILD', () => {
