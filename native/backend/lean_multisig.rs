@@ -63,7 +63,8 @@ fn fe(v: u32) -> F {
     F::from_u32(v)
 }
 
-fn fe_array<const N: usize>(values: &[u32]) -> [F; N] {
+/// Canonical field elements (validated by the caller) as upstream's `F`.
+pub fn fe_array<const N: usize>(values: &[u32]) -> [F; N] {
     std::array::from_fn(|i| fe(values[i]))
 }
 
@@ -71,7 +72,8 @@ fn canonical(values: &[F]) -> Vec<u32> {
     values.iter().map(|v| v.as_canonical_u32()).collect()
 }
 
-fn to_xmss_public_key(pk: &PublicKey) -> XmssPublicKey {
+/// A public key in leanagg's layout (see `types.rs`) as upstream's struct.
+pub fn to_xmss_public_key(pk: &PublicKey) -> XmssPublicKey {
     let f = pk.fields();
     XmssPublicKey {
         merkle_root: fe_array(&f[..4]),
@@ -86,7 +88,7 @@ fn from_xmss_public_key(pk: &XmssPublicKey) -> PublicKey {
 }
 
 /// Layout (see `types.rs`): chain tips 42 x 4, randomness 6, Merkle siblings 32 x 4.
-fn to_xmss_signature(sig: &Signature) -> XmssSignature {
+pub fn to_xmss_signature(sig: &Signature) -> XmssSignature {
     let f = sig.fields();
     let (tips, rest) = f.split_at(42 * 4);
     let (randomness, siblings) = rest.split_at(6);
