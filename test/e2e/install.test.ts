@@ -79,6 +79,14 @@ describe(`the packed package installed into an empty project (${BACKEND})`, () =
     expect(out).toEqual({ capabilities: { isolation: 'process', canStopRunningProof: true, processIsolationAvailable: true }, signers: 2, verified: true })
   })
 
+  it('the demo runs from the installed package (the real prover with the real-prover tarball)', () => {
+    cpSync(join(root, 'demo'), join(project, 'demo'), { recursive: true })
+    const args = ['demo/aggregator.mjs', '--slots', '2', '--slot-ms', '2000', '--validators', '8', '--backend', BACKEND, '--cache-dir', join(work, 'keys')]
+    const out = ok(run('node', args, { cwd: project, env }))
+    expect(out).toContain(`backend: ${BACKEND}`)
+    expect(out).toMatch(/summary: 2 of 2 slots, completed/)
+  })
+
   it('require (CommonJS) works, with typed errors', () => {
     const out = JSON.parse(ok(run('node', ['require.cjs'], { cwd: project, env })))
     expect(out).toEqual({ valid: true, code: 'EMPTY_GROUP', isLeanAggError: true })
