@@ -131,8 +131,11 @@ export interface ComponentInfo {
 
 export interface CrashFault {
   message: Uint8Array
-  /** "abort", "segfault", "stack-overflow" or "out-of-memory". */
-  kind: 'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory'
+  /**
+   * "abort", "segfault", "stack-overflow", "out-of-memory" or "garbled-answer" (writes what is
+   * no answer to the server, then hangs).
+   */
+  kind: 'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory' | 'garbled-answer'
 }
 
 export declare const DEFAULT_LOG_INV_RATE: number

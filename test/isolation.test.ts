@@ -139,13 +139,17 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
     ['segfault', 'PROVER_CRASHED', 'SIGSEGV'],
     ['stack-overflow', 'PROVER_CRASHED', 'overflowed its stack'],
     ['out-of-memory', 'PROVER_OUT_OF_MEMORY', 'memory allocation'],
+    ['garbled-answer', 'PROVER_CRASHED', 'malformed answer'],
   ] as const)('a prover that dies of %s fails that proof with %s; the next proof works', async (kind, code, detail) => {
     const bad = message(66)
     const { prover, group } = await isolated({ crashOn: [{ message: bad, kind }] }, { maxProofMemoryBytes: 256 << 20 })
+    const servers = LINUX ? childrenOf(process.pid) : []
     const e = await rejectsWith(prover.aggregate(await group(bad)), code)
     expect(e.message).toContain(detail)
     const ok = await prover.aggregate(await group(message(1)))
     expect(await prover.verifyAggregate(ok)).toBe(true)
+    // The same server proved it: a crash costs one worker, never the server and its setup.
+    if (LINUX) expect(childrenOf(process.pid)).toEqual(servers)
   })
 
   it('a session goes on after a crashed group', async () => {

@@ -27,6 +27,8 @@ pub enum CrashKind {
     StackOverflow,
     /// An allocation fails (after filling `maxProofMemoryBytes` where a limit is set).
     OutOfMemory,
+    /// The process writes what is no answer where its answer goes, then hangs.
+    GarbledAnswer,
 }
 
 impl CrashKind {
@@ -36,9 +38,12 @@ impl CrashKind {
             "segfault" => Ok(CrashKind::Segfault),
             "stack-overflow" => Ok(CrashKind::StackOverflow),
             "out-of-memory" => Ok(CrashKind::OutOfMemory),
+            "garbled-answer" => Ok(CrashKind::GarbledAnswer),
             other => Err(err(
                 ErrorCode::InvalidArgument,
-                format!("unknown crash kind '{other}' (abort, segfault, stack-overflow, out-of-memory)"),
+                format!(
+                    "unknown crash kind '{other}' (abort, segfault, stack-overflow, out-of-memory, garbled-answer)"
+                ),
             )),
         }
     }
@@ -446,6 +451,14 @@ fn crash(kind: CrashKind) -> ! {
                 held.push(v);
             }
             std::alloc::handle_alloc_error(chunk)
+        }
+        CrashKind::GarbledAnswer => {
+            // A frame header far over the protocol's limit, then nothing: the server must see
+            // it for what it is and kill this process.
+            crate::isolation::server::write_to_answer_pipe(&u32::MAX.to_le_bytes());
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
         }
     }
 }

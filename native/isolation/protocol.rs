@@ -35,6 +35,9 @@ pub enum Request {
     },
 }
 
+/// A worker's answer to one `Work`: the proof's bytes, or the typed error it returned.
+pub type Outcome = std::result::Result<Vec<u8>, WireError>;
+
 /// Server -> addon.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Response {
@@ -53,7 +56,7 @@ pub enum Response {
     /// The child's answer: the proof's bytes, or the typed error it returned.
     Finished {
         id: u64,
-        outcome: std::result::Result<Vec<u8>, WireError>,
+        outcome: Outcome,
     },
     /// The child died without answering: killed, crashed, or out of memory.
     Died {

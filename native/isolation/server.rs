@@ -10,6 +10,22 @@
 //! prover. So a proof goes to an idle worker; a new worker is forked only when none is idle, and,
 //! after a kill, once the server has been idle for `SPARE_AFTER`, off every proof's path.
 
+/// Where a worker writes its answers (-1 outside a worker).
+static ANSWER_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// Write raw bytes where this worker's answers go: only the simulated backend's fault injection
+/// does this, to test how the server meets a confused worker.
+pub fn write_to_answer_pipe(bytes: &[u8]) {
+    let fd = ANSWER_FD.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(unix)]
+    if fd >= 0 {
+        unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        return;
+    }
+    let _ = (fd, bytes);
+    std::process::abort()
+}
+
 #[cfg(unix)]
 pub fn run() -> i32 {
     match unix::serve() {
@@ -59,6 +75,8 @@ mod unix {
         result: Pipe,
         stderr: Pipe,
         cancelled: bool,
+        /// Why its answer pipe carried something other than an answer.
+        garbled: Option<String>,
     }
 
     struct Pipe {
@@ -253,11 +271,21 @@ mod unix {
             for c in &mut children {
                 if c.result.open && ready(c.result.fd) {
                     c.result.pull(None);
-                    for frame in protocol::take_frames(&mut c.result.buf)? {
-                        let outcome = protocol::decode(&frame)?;
-                        // An answer nobody waits for (its proof was cancelled) is dropped.
-                        if let Some(id) = c.id.take().filter(|_| !c.cancelled) {
-                            send(&Response::Finished { id, outcome })?;
+                    match answers(&mut c.result.buf) {
+                        Ok(outcomes) => {
+                            for outcome in outcomes {
+                                // An answer nobody waits for (its proof was cancelled) is dropped.
+                                if let Some(id) = c.id.take().filter(|_| !c.cancelled) {
+                                    send(&Response::Finished { id, outcome })?;
+                                }
+                            }
+                        }
+                        // A worker that writes what is no answer is confused: it dies, its proof
+                        // fails as crashed, and the server and the other workers go on.
+                        Err(e) => {
+                            c.garbled = Some(e.to_string());
+                            c.result.buf.clear();
+                            unsafe { libc::kill(c.pid, libc::SIGKILL) };
                         }
                     }
                 }
@@ -276,6 +304,14 @@ mod unix {
                 }
             }
         }
+    }
+
+    /// The whole answers a worker has written so far.
+    fn answers(buf: &mut Vec<u8>) -> io::Result<Vec<protocol::Outcome>> {
+        protocol::take_frames(buf)?
+            .iter()
+            .map(|frame| protocol::decode(frame))
+            .collect()
     }
 
     /// Give a worker its next proof.
@@ -318,6 +354,8 @@ mod unix {
         };
         let error = if c.cancelled {
             err(ErrorCode::Aborted, "the proof was stopped")
+        } else if let Some(why) = &c.garbled {
+            protocol::crashed(format!("the prover process sent a malformed answer ({why})"))
         } else if stderr.contains("memory allocation of") {
             err(
                 ErrorCode::ProverOutOfMemory,
@@ -403,6 +441,7 @@ mod unix {
             let pool = threads::configure(Some(limits.threads));
             let mut input = ManuallyDrop::new(unsafe { File::from_raw_fd(work_read) });
             let mut out = ManuallyDrop::new(unsafe { File::from_raw_fd(result_write) });
+            super::ANSWER_FD.store(result_write, std::sync::atomic::Ordering::Relaxed);
             // One proof after another, until the server closes the pipe (or kills this worker).
             while let Ok(Some(work)) = protocol::read_frame::<Work>(&mut *input) {
                 let outcome = pool
@@ -428,6 +467,7 @@ mod unix {
             result: Pipe::new(result_read),
             stderr: Pipe::new(stderr_read),
             cancelled: false,
+            garbled: None,
         })
     }
 
