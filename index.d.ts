@@ -198,6 +198,13 @@ export declare function processIsolationAvailable(): boolean
 /** A public key: 8 field elements, 4-byte little-endian canonical each. */
 export declare const PUBLIC_KEY_BYTES: number
 
+/**
+ * The native memory reported to V8 by this process's addons (leanagg's keys and aggregates
+ * among them), as V8 counts it for its garbage collector. `process.memoryUsage().external` does
+ * not include it on every Node version.
+ */
+export declare function reportedExternalMemory(): number
+
 /** `SecretKey.toBytes()`: seed (32), first and last slot (u32 little-endian). */
 export declare const SECRET_KEY_BYTES: number
 

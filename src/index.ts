@@ -23,6 +23,7 @@ export {
   availableBackends,
   defaultIsolation,
   DEFAULT_MAX_AGGREGATE_BYTES,
+  reportedExternalMemory,
   type BatchItem,
   type BatchResult,
   type ExpectedAggregate,

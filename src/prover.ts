@@ -88,6 +88,15 @@ export function availableBackends(): BackendName[] {
 }
 
 /**
+ * Native memory that keys and aggregates hold, as reported to V8's garbage collector (bytes; V8
+ * counts every addon's reports together). It grows as keys and aggregates are made and shrinks
+ * as they are collected. `process.memoryUsage().external` leaves it out on some Node versions.
+ */
+export function reportedExternalMemory(): number {
+  return native.reportedExternalMemory()
+}
+
+/**
  * The isolation a prover gets when `isolation` is not given: process isolation for the real
  * prover wherever it is available (measured: it costs no proof latency; see README, "Isolation"),
  * in-process for the simulated one (its proofs stop cooperatively, and tests start faster).

@@ -19,6 +19,7 @@ describe('package surface', () => {
       'availableBackends',
       'buildSnapshot',
       'isLeanAggError',
+      'reportedExternalMemory',
       'snapshotFromBytes',
       'snapshotToBytes',
     ]

@@ -1,5 +1,9 @@
 //! Opaque JS handles over Rust-owned values. JS can read them but never mutate what a running
 //! proof reads: the data sits behind `Arc`s and is copied out on every getter.
+//!
+//! A handle keeps native memory alive that V8 cannot see (a proof, a key's Merkle tree): it is
+//! reported to V8 as external memory when the handle reaches JS (`Job::resolve`) and given back
+//! when the handle is collected (`finalize`), so the garbage collector weighs it.
 
 use std::sync::Arc;
 
@@ -8,12 +12,60 @@ use napi_derive::napi;
 
 use crate::backend::Backend;
 use crate::cancel::CancelFlag;
-use crate::types::{merged_claim_key, Aggregate, AggregateInfo, Merged, SecretKey};
+use crate::types::{merged_claim_key, Aggregate, AggregateInfo, Merged, SecretKey, PUBLIC_KEY_BYTES};
+
+/// Native memory a value returned to JS keeps alive, in bytes (roughly).
+pub trait Held {
+    fn held_bytes(&self) -> i64 {
+        0
+    }
+}
+
+impl Held for bool {}
+impl Held for u32 {}
+impl<T> Held for Vec<T> {}
+
+/// The native memory reported to V8 by this process's addons (leanagg's keys and aggregates
+/// among them), as V8 counts it for its garbage collector. `process.memoryUsage().external` does
+/// not include it on every Node version.
+#[napi]
+pub fn reported_external_memory(env: Env) -> Result<i64> {
+    env.adjust_external_memory(0)
+}
+
+/// Give back what a collected handle reported.
+fn release(env: Env, held: i64) -> Result<()> {
+    env.adjust_external_memory(-held).map(drop)
+}
 
 /// An XMSS secret key held in Rust (with its whole Merkle tree).
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativeSecretKey {
     pub(crate) inner: Arc<SecretKey>,
+    held: i64,
+}
+
+impl NativeSecretKey {
+    pub(crate) fn new(key: SecretKey) -> Self {
+        // The Merkle tree: about two 16-byte digests per slot of the key's range.
+        let slots = i64::from(key.last_slot - key.first_slot) + 1;
+        Self {
+            inner: Arc::new(key),
+            held: 32 * slots,
+        }
+    }
+}
+
+impl Held for NativeSecretKey {
+    fn held_bytes(&self) -> i64 {
+        self.held
+    }
+}
+
+impl ObjectFinalize for NativeSecretKey {
+    fn finalize(self, env: Env) -> Result<()> {
+        release(env, self.held)
+    }
 }
 
 #[napi]
@@ -59,10 +111,36 @@ fn info_signers(info: &AggregateInfo) -> Vec<Buffer> {
 }
 
 /// A type-1 aggregate: one message, one slot, a sorted signer list and a proof.
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativeAggregate {
     pub(crate) inner: Arc<Aggregate>,
     pub(crate) backend: Arc<dyn Backend>,
+    held: i64,
+}
+
+impl NativeAggregate {
+    /// Call off the JS thread: measuring the proof encodes it.
+    pub(crate) fn new(aggregate: Aggregate, backend: Arc<dyn Backend>) -> Self {
+        let proof = backend.aggregate_to_bytes(&aggregate).len();
+        let held = proof + aggregate.info.signers.len() * PUBLIC_KEY_BYTES;
+        Self {
+            inner: Arc::new(aggregate),
+            backend,
+            held: held as i64,
+        }
+    }
+}
+
+impl Held for NativeAggregate {
+    fn held_bytes(&self) -> i64 {
+        self.held
+    }
+}
+
+impl ObjectFinalize for NativeAggregate {
+    fn finalize(self, env: Env) -> Result<()> {
+        release(env, self.held)
+    }
 }
 
 #[napi]
@@ -118,10 +196,36 @@ pub struct ComponentInfo {
 }
 
 /// A type-2 aggregate: type-1 aggregates of different messages under one proof.
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativeMerged {
     pub(crate) inner: Arc<Merged>,
     pub(crate) backend: Arc<dyn Backend>,
+    held: i64,
+}
+
+impl NativeMerged {
+    /// Call off the JS thread: measuring the proof encodes it.
+    pub(crate) fn new(merged: Merged, backend: Arc<dyn Backend>) -> Self {
+        let proof = backend.merged_to_bytes(&merged).len();
+        let signers: usize = merged.components.iter().map(|c| c.signers.len()).sum();
+        Self {
+            held: (proof + signers * PUBLIC_KEY_BYTES) as i64,
+            inner: Arc::new(merged),
+            backend,
+        }
+    }
+}
+
+impl Held for NativeMerged {
+    fn held_bytes(&self) -> i64 {
+        self.held
+    }
+}
+
+impl ObjectFinalize for NativeMerged {
+    fn finalize(self, env: Env) -> Result<()> {
+        release(env, self.held)
+    }
 }
 
 #[napi]

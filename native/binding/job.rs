@@ -4,6 +4,7 @@
 use napi::bindgen_prelude::*;
 use napi::Env;
 
+use super::handles::Held;
 use crate::error::Result as LeanResult;
 
 pub struct Job<T: Send + 'static> {
@@ -19,13 +20,13 @@ impl<T: Send + 'static> Job<T> {
 
     pub fn spawn(work: impl FnOnce() -> LeanResult<T> + Send + 'static, signal: Option<AbortSignal>) -> AsyncTask<Self>
     where
-        T: ToNapiValue + TypeName,
+        T: ToNapiValue + TypeName + Held,
     {
         AsyncTask::with_optional_signal(Self::new(work), signal)
     }
 }
 
-impl<T: ToNapiValue + TypeName + Send + 'static> Task for Job<T> {
+impl<T: ToNapiValue + TypeName + Held + Send + 'static> Task for Job<T> {
     type Output = T;
     type JsValue = T;
 
@@ -43,13 +44,21 @@ impl<T: ToNapiValue + TypeName + Send + 'static> Task for Job<T> {
         .map_err(Into::into)
     }
 
-    fn resolve(&mut self, _env: Env, output: T) -> Result<T> {
+    /// On the JS thread: the value reaches JS here, and V8 learns what native memory it holds.
+    fn resolve(&mut self, env: Env, output: T) -> Result<T> {
+        let held = output.held_bytes();
+        if held > 0 {
+            env.adjust_external_memory(held)?;
+        }
         Ok(output)
     }
 }
 
 /// Owned bytes that become a Node `Buffer` on the JS thread.
 pub struct Bytes(pub Vec<u8>);
+
+/// A `Buffer`'s memory is V8's own to account for.
+impl Held for Bytes {}
 
 impl TypeName for Bytes {
     fn type_name() -> &'static str {

@@ -44,8 +44,9 @@ pub struct SimulatedOptions {
 #[napi(object)]
 pub struct CrashFault {
     pub message: Uint8Array,
-    /// "abort", "segfault", "stack-overflow" or "out-of-memory".
-    #[napi(ts_type = "'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory'")]
+    /// "abort", "segfault", "stack-overflow", "out-of-memory" or "garbled-answer" (writes what is
+    /// no answer to the server, then hangs).
+    #[napi(ts_type = "'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory' | 'garbled-answer'")]
     pub kind: String,
 }
 
@@ -328,7 +329,7 @@ impl NativeProver {
         })();
         job_or_reject!(checks, signal, |seed| {
             let key = ops::run("keygen", || backend.keygen(seed, first_slot, last_slot))?;
-            Ok(NativeSecretKey { inner: Arc::new(key) })
+            Ok(NativeSecretKey::new(key))
         })
     }
 
@@ -446,10 +447,7 @@ impl NativeProver {
         let handle_backend = self.values.clone();
         job_or_reject!(checks, signal, |group| {
             let aggregate = ops::aggregate(backend.as_ref(), &group, &flag)?;
-            Ok(NativeAggregate {
-                inner: Arc::new(aggregate),
-                backend: handle_backend,
-            })
+            Ok(NativeAggregate::new(aggregate, handle_backend))
         })
     }
 
@@ -487,10 +485,7 @@ impl NativeProver {
             .and_then(|p| Ok((validate::merge_parts(&p, log_inv_rate)?, p)));
         job_or_reject!(checks, signal, |(rate, parts)| {
             let merged = ops::merge(backend.as_ref(), &parts, rate, &flag)?;
-            Ok(NativeMerged {
-                inner: Arc::new(merged),
-                backend: values,
-            })
+            Ok(NativeMerged::new(merged, values))
         })
     }
 
@@ -520,10 +515,7 @@ impl NativeProver {
         })();
         job_or_reject!(checks, signal, |rate| {
             let a = ops::split(backend.as_ref(), &inner, index as usize, rate, &flag)?;
-            Ok(NativeAggregate {
-                inner: Arc::new(a),
-                backend: values,
-            })
+            Ok(NativeAggregate::new(a, values))
         })
     }
 
@@ -550,10 +542,7 @@ impl NativeProver {
         let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let a = ops::decode(backend.as_ref(), || backend.aggregate_from_bytes(&owned))?;
-            Ok(NativeAggregate {
-                inner: Arc::new(a),
-                backend: values,
-            })
+            Ok(NativeAggregate::new(a, values))
         })
     }
 
@@ -569,10 +558,7 @@ impl NativeProver {
         let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let m = ops::decode(backend.as_ref(), || backend.merged_from_bytes(&owned))?;
-            Ok(NativeMerged {
-                inner: Arc::new(m),
-                backend: values,
-            })
+            Ok(NativeMerged::new(m, values))
         })
     }
 
