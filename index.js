@@ -856,5 +856,6 @@ module.exports.MESSAGE_FIELDS = nativeBinding.MESSAGE_FIELDS
 module.exports.MIN_LOG_INV_RATE = nativeBinding.MIN_LOG_INV_RATE
 module.exports.processIsolationAvailable = nativeBinding.processIsolationAvailable
 module.exports.PUBLIC_KEY_BYTES = nativeBinding.PUBLIC_KEY_BYTES
+module.exports.reportedExternalMemory = nativeBinding.reportedExternalMemory
 module.exports.SECRET_KEY_BYTES = nativeBinding.SECRET_KEY_BYTES
 module.exports.SIGNATURE_BYTES = nativeBinding.SIGNATURE_BYTES
