@@ -11,7 +11,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /**
  * Cooperative cancellation for work already running: checked between stages, and while the
- * simulated prover works. A leanMultisig proof itself cannot be interrupted.
+ * simulated prover works. A leanMultisig proof in this process cannot be interrupted; with process
+ * isolation the cancel kills the process proving it.
  */
 export declare class CancelToken {
   constructor()

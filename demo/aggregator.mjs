@@ -7,9 +7,10 @@
  * stderr, no stack trace), 2 on bad flags. A second Ctrl-C kills the process with SIGINT at once
  * (a shell reports 130).
  *
- * Node cannot exit while a native call runs on the libuv pool (exit joins its threads), and a
- * leanMultisig setup or proof cannot be interrupted: after a first Ctrl-C the summary is printed
- * at once, and the process ends when that call returns (up to a proof, or the ~8 s setup).
+ * Node cannot exit while a native call runs on the libuv pool (exit joins its threads). With
+ * process isolation (the real prover's default) a proof in flight is killed on Ctrl-C; an
+ * in-process leanMultisig proof, and setup, cannot be interrupted: after a first Ctrl-C the
+ * summary is printed at once, and the process ends when that call returns.
  */
 import { resolve } from 'node:path'
 import { LeanAggError, Prover } from 'leanagg'
@@ -107,12 +108,12 @@ async function main(argv) {
   const report = await prover.close({ timeoutMs: 2000 })
   const closeNote =
     `closed, ${report.sessionsCancelled} session(s) cancelled` +
-    (report.proofStillRunning ? '; a native proof was still running (it cannot be interrupted; its result is dropped)' : ', no proof running')
+    (report.proofStillRunning ? '; an in-process proof was still running (it cannot be stopped; its result is dropped)' : ', no proof running')
   out('')
   if (run) for (const l of summaryLines(run, { slots: options.slots, closeNote })) out(l)
   else out(`summary: stopped by Ctrl-C during ${stoppedDuring}; no slot ran\n  prover      ${closeNote}`)
   if (!setupDone || report.proofStillRunning) {
-    err(`note: the prover's ${setupDone ? 'proof' : 'setup'} cannot be interrupted; exiting when it returns (Ctrl-C again to exit at once)`)
+    err(`note: the prover's ${setupDone ? 'in-process proof' : 'setup'} cannot be interrupted; exiting when it returns (Ctrl-C again to exit at once)`)
   }
   return 0
 }

@@ -30,8 +30,9 @@ Flags (all optional):
   --verbose            print each aggregate as it is published
   --help               this text
 
-Ctrl-C stops cleanly (session cancelled, prover closed, summary printed) and exits 0, once a
-native call in flight returns (a leanMultisig setup or proof cannot be interrupted); a second
+Ctrl-C stops cleanly (session cancelled, prover closed, a proof in a prover process killed,
+summary printed) and exits 0, once a native call in flight returns (setup, or an in-process
+leanMultisig proof, cannot be interrupted); a second
 Ctrl-C ends the process at once (killed by SIGINT: status 130). Errors print one line and exit 1
 (2 for bad flags).
 The keys are derived from public seeds: demo keys, never for anything of value.`

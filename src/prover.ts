@@ -332,8 +332,9 @@ export class Prover implements GroupProver {
 
   /**
    * Refuse new work (CLOSED), reject queued proofs, cancel running sessions, and wait up to
-   * `timeoutMs` (default 2000) for the native proof in flight. A leanMultisig proof cannot be
-   * interrupted: the report says whether one was still running; its result is dropped.
+   * `timeoutMs` (default 2000) for the native proof in flight. With process isolation that proof
+   * is killed; in-process a leanMultisig proof cannot be stopped, and the report says whether one
+   * was still running (its result is dropped).
    */
   async close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.closed) return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }

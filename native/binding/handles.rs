@@ -262,7 +262,8 @@ impl NativeMerged {
 }
 
 /// Cooperative cancellation for work already running: checked between stages, and while the
-/// simulated prover works. A leanMultisig proof itself cannot be interrupted.
+/// simulated prover works. A leanMultisig proof in this process cannot be interrupted; with process
+/// isolation the cancel kills the process proving it.
 #[napi]
 #[derive(Default)]
 pub struct CancelToken {

@@ -3,7 +3,8 @@
 //! system) and a prover that crashes fails one proof, not the host.
 //!
 //! The server is an executable of this crate (native/prover-server), shipped beside the addon
-//! and found there, never on PATH. It runs setup once and forks a child per proof, which shares
+//! and found there, never on PATH. It runs setup once and forks worker processes (reused from
+//! proof to proof, replaced when killed), which share
 //! the setup state copy-on-write. See `server.rs` for its side, `client.rs` for the addon's, and
 //! `backend/isolated.rs` for the backend that sends proofs there.
 

@@ -41,7 +41,7 @@ pub type Outcome = std::result::Result<Vec<u8>, WireError>;
 /// Server -> addon.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Response {
-    /// Setup is done and the server forks a child per proof from now on.
+    /// Setup is done; proofs go to forked workers from now on.
     Ready {
         setup_ms: f64,
     },

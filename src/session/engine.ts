@@ -51,7 +51,7 @@ export interface CloseOptions {
 }
 
 export interface CloseReport {
-  /** A native proof may still be running (it cannot be interrupted); its result will be dropped. */
+  /** A native proof may still be running (in-process, where it cannot be stopped); its result will be dropped. */
   proofStillRunning: boolean
   /** Sessions running or queued when close was called. */
   sessionsCancelled: number
@@ -264,8 +264,8 @@ export class AggregationEngine {
 
   /**
    * Past its deadline a session starts nothing and only finishes late proofs: it no longer holds
-   * the engine, so the next slot's session is not refused or superseded because of it (its proofs
-   * cannot be interrupted anyway); admission counts the prover time they still take.
+   * the engine, so the next slot's session is not refused or superseded because of it (that would
+   * throw away proofs the caller chose to keep); admission counts the prover time they still take.
    */
   #onDeadline(session: Session): void {
     if (session !== this.#current || this.closed) return

@@ -432,7 +432,8 @@ export class Session implements AggregationSession {
     run.controller.abort(reason)
     if (outcome.status === 'late-dropped') this.#host.metrics.lateResult()
     this.#record({ sessionId: this.id, key: run.group.key, index: run.group.index, startedAt: run.startedAt, ...outcome })
-    // Native proofs cannot be interrupted: assume the prover stays busy until the estimate runs out.
+    // The host decides how long the prover stays busy: until the estimate runs out for a proof
+    // that cannot be stopped (in-process), not at all for one that is killed (process isolation).
     const call = run.call ?? Promise.resolve()
     this.#draining.push(call)
     this.#host.onAbandoned(projectedEnd, call)
