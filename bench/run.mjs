@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util'
 import { Bench } from 'tinybench'
 import { renderSvg } from './lib/chart.mjs'
 import { children as childAggregates, groupFileBytes, MESSAGE, SLOT, signatures as makeSignatures } from './lib/inputs.mjs'
-import { machine, machineLine, machineSlug, memoryKb, resetPeakMemory } from './lib/machine.mjs'
+import { descendants, machine, machineLine, machineSlug, memoryKb, resetPeakMemory } from './lib/machine.mjs'
 import { NativeBench, nativeAvailable, nativeBinPath } from './lib/native.mjs'
 import { CpuSampler, LoopProbe } from './lib/probes.mjs'
 import { report } from './lib/report.mjs'
@@ -169,6 +169,7 @@ async function setupSection() {
   const sum = (xs) => ({
     setupMs: summary(xs.map((x) => x.setupMs)),
     rssKb: summary(xs.map((x) => x.rssKb)),
+    serverRssKb: summary(xs.map((x) => x.serverRssKb ?? 0)),
     rssBeforeKb: summary(xs.map((x) => x.rssBeforeKb)),
     peakRssKb: summary(xs.map((x) => x.peakRssKb)),
   })
@@ -223,12 +224,17 @@ async function loadNative(id, group) {
 
 // ---------------------------------------------------------------- prove latency, side by side
 async function leanaggRound(group) {
-  const peakReset = resetPeakMemory()
+  // With process isolation the proof runs in a worker of the prover server: its peak is measured
+  // on its own (it includes the setup state it shares with the server, as native's peak does).
+  const provers = descendants()
+  const peakReset = resetPeakMemory() && provers.every((pid) => resetPeakMemory(pid))
   const rssBeforeKb = memoryKb().rssKb
   let t = performance.now()
   const agg = await prover.aggregate(group, { logInvRate: config.logInvRate })
   const proveMs = performance.now() - t
   const peakRssKb = peakReset ? memoryKb().peakRssKb : null
+  const proverPeaks = peakReset ? provers.map((pid) => memoryKb(pid).peakRssKb).filter((kb) => kb > 0) : []
+  const proverPeakRssKb = proverPeaks.length ? Math.max(...proverPeaks) : null
   t = performance.now()
   const valid = await prover.verifyAggregate(agg)
   const verifyMs = performance.now() - t
@@ -236,7 +242,7 @@ async function leanaggRound(group) {
   const proofBytes = agg.proofSize // serialises (compresses) on the JS thread, once
   const toBytesMs = performance.now() - t
   if (!valid) throw new Error('a leanagg aggregate does not verify')
-  return { agg, proveMs, verifyMs, toBytesMs, proofBytes, rssBeforeKb, peakRssKb }
+  return { agg, proveMs, verifyMs, toBytesMs, proofBytes, rssBeforeKb, peakRssKb, proverPeakRssKb }
 }
 
 async function proveSection() {
@@ -323,6 +329,7 @@ async function proveSection() {
         verifyMs: summary(L.map((x) => x.verifyMs)),
         toBytesMs: summary(L.map((x) => x.toBytesMs)),
         peakRssKb: summary(L.map((x) => x.peakRssKb).filter((x) => x != null)),
+        proverPeakRssKb: summary(L.map((x) => x.proverPeakRssKb).filter((x) => x != null)),
         rssBeforeKb: summary(L.map((x) => x.rssBeforeKb)),
       },
       native: N?.length ? nativeSummary(N, g) : null,
@@ -336,7 +343,10 @@ async function proveSection() {
     lastAggs,
     sameInputs,
     nativeSkipped: native ? undefined : nativeReason,
-    peakMethod: 'peak RSS (VmHWM) of each side’s whole process during the proof, reset before it with /proc/self/clear_refs',
+    peakMethod:
+      results.isolation === 'process'
+        ? 'peak RSS (VmHWM) during the proof, reset before it with /proc/<pid>/clear_refs: leanagg’s host process (Node, V8, the addon) and the prover process that proved (it shares the setup state with the prover server copy-on-write), and native’s whole process'
+        : 'peak RSS (VmHWM) of each side’s whole process during the proof, reset before it with /proc/self/clear_refs',
   }
 }
 

@@ -1,5 +1,6 @@
-// The machine the numbers come from, and this process's memory (Linux /proc; null elsewhere).
-import { readFileSync, writeFileSync } from 'node:fs'
+// The machine the numbers come from, and the memory of this process and the prover processes it
+// started (Linux /proc; null elsewhere).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 
 export function machine() {
@@ -38,10 +39,10 @@ export function machineSlug(m) {
   )
 }
 
-/** Resident and peak resident memory of this process in kB, from /proc/self/status. */
-export function memoryKb() {
+/** Resident and peak resident memory of a process (this one by default) in kB, from /proc. */
+export function memoryKb(pid = 'self') {
   try {
-    const status = readFileSync('/proc/self/status', 'utf8')
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const field = (name) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'))?.[1] ?? Number.NaN)
     return { rssKb: field('VmRSS'), peakRssKb: field('VmHWM') }
   } catch {
@@ -49,12 +50,34 @@ export function memoryKb() {
   }
 }
 
-/** Reset the peak resident memory (VmHWM) to the current one: `echo 5 > /proc/self/clear_refs`. */
-export function resetPeakMemory() {
+/** Reset a process's peak resident memory (VmHWM) to its current one: `echo 5 > /proc/<pid>/clear_refs`. */
+export function resetPeakMemory(pid = 'self') {
   try {
-    writeFileSync('/proc/self/clear_refs', '5')
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
     return true
   } catch {
     return false
   }
+}
+
+/** Pids of the processes below `pid` (children first): with process isolation, the prover server and its workers. */
+export function descendants(pid = process.pid) {
+  let all
+  try {
+    all = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+  } catch {
+    return []
+  }
+  const parentOf = new Map()
+  for (const d of all) {
+    try {
+      parentOf.set(Number(d), Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1]))
+    } catch {} // it exited while we looked
+  }
+  const out = []
+  for (let level = [pid]; level.length; ) {
+    level = [...parentOf].filter(([, parent]) => level.includes(parent)).map(([child]) => child)
+    out.push(...level)
+  }
+  return out
 }

@@ -27,7 +27,7 @@ export function proveTable(r) {
     ms(g.leanagg.verifyMs?.median),
     ms(g.native?.verifyMs?.median),
     kib(g.proofBytes),
-    mb(g.leanagg.peakRssKb?.median),
+    g.leanagg.proverPeakRssKb?.n ? `${mb(g.leanagg.peakRssKb?.median)} / ${mb(g.leanagg.proverPeakRssKb.median)}` : mb(g.leanagg.peakRssKb?.median),
     mb(g.native?.peakRssKb?.median),
   ])
   const head = [
@@ -40,7 +40,7 @@ export function proveTable(r) {
     'leanagg verify ms',
     'native verify ms',
     'proof KiB',
-    'leanagg peak RSS MB',
+    p.groups.some((g) => g.leanagg.proverPeakRssKb?.n) ? 'leanagg peak RSS MB (host / prover process)' : 'leanagg peak RSS MB',
     'native peak RSS MB',
   ]
   const notes = [
@@ -118,7 +118,7 @@ export function setupTable(r) {
     )
   return `${table(['side', 'cold setup ms', 'RSS after setup MB', 'RSS before setup MB', 'note'], rows)}
 
-${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new Prover()\` + \`setup()\` in Node; native: \`setup_prover()\`.`
+${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new Prover()\` + \`setup()\` in Node${s.leanagg.serverRssKb?.median ? ` (RSS: the Node process and its prover server, which holds the setup state: ${mb(s.leanagg.serverRssKb.median)} MB of it)` : ''}; native: \`setup_prover()\`.`
 }
 
 export function report(r) {
