@@ -89,9 +89,11 @@ impl Backend for IsolatedBackend {
         self.inner.kind()
     }
 
+    /// The host's verifier setup and the server's prover setup are independent: they run side by
+    /// side (on this pool), so a cold start costs the longer of the two, not their sum.
     fn setup(&self) -> Result<()> {
-        self.inner.setup_verifier()?;
-        self.process().map(|_| ())
+        let (verifier, server) = rayon::join(|| self.inner.setup_verifier(), || self.process().map(drop));
+        verifier.and(server)
     }
 
     fn is_set_up(&self) -> bool {
