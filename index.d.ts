@@ -200,9 +200,9 @@ export declare function processIsolationAvailable(): boolean
 export declare const PUBLIC_KEY_BYTES: number
 
 /**
- * The native memory reported to V8 by this process's addons (leanagg's keys and aggregates
- * among them), as V8 counts it for its garbage collector. `process.memoryUsage().external` does
- * not include it on every Node version.
+ * V8's count of external memory, which its garbage collector weighs: what addons report (leanagg's
+ * keys and aggregates among them) and ArrayBuffer contents (Buffers). `process.memoryUsage()`
+ * does not include the addons' part on every Node version.
  */
 export declare function reportedExternalMemory(): number
 

@@ -88,9 +88,10 @@ export function availableBackends(): BackendName[] {
 }
 
 /**
- * Native memory that keys and aggregates hold, as reported to V8's garbage collector (bytes; V8
- * counts every addon's reports together). It grows as keys and aggregates are made and shrinks
- * as they are collected. `process.memoryUsage().external` leaves it out on some Node versions.
+ * V8's count of external memory in bytes, which its garbage collector weighs: the native memory
+ * that keys and aggregates report (it grows as they are made and shrinks as they are collected),
+ * with what other addons report and ArrayBuffer contents. `process.memoryUsage().external`
+ * leaves the addons' part out on some Node versions.
  */
 export function reportedExternalMemory(): number {
   return native.reportedExternalMemory()

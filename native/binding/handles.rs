@@ -25,9 +25,9 @@ impl Held for bool {}
 impl Held for u32 {}
 impl<T> Held for Vec<T> {}
 
-/// The native memory reported to V8 by this process's addons (leanagg's keys and aggregates
-/// among them), as V8 counts it for its garbage collector. `process.memoryUsage().external` does
-/// not include it on every Node version.
+/// V8's count of external memory, which its garbage collector weighs: what addons report (leanagg's
+/// keys and aggregates among them) and ArrayBuffer contents (Buffers). `process.memoryUsage()`
+/// does not include the addons' part on every Node version.
 #[napi]
 pub fn reported_external_memory(env: Env) -> Result<i64> {
     env.adjust_external_memory(0)

@@ -1,9 +1,10 @@
 // Soak: thousands of sessions on the simulated backend (cancels, supersedes, deadlines, panics,
 // closes), or a short run on the real prover. Prints one JSON line: resident-memory slope per
-// thousand sessions, handles still active at the end. The process must then exit by itself.
+// thousand sessions, native memory reported to V8 at the start and the end (handles collected give
+// theirs back), handles still active at the end. The process must then exit by itself.
 //   node --expose-gc test/reliability/soak.mjs [--sessions N] [--real]
 import { parseArgs } from 'node:util'
-import { Prover, buildSnapshot } from '../../dist/index.js'
+import { Prover, buildSnapshot, reportedExternalMemory } from '../../dist/index.js'
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '2000' }, real: { type: 'boolean', default: false } } })
 const total = Number(values.sessions)
@@ -40,6 +41,15 @@ async function groupsFor(slot, n) {
   return out
 }
 
+/** Collect, and let the finalizers that give native memory back run (they follow the GC). */
+async function collect() {
+  for (let i = 0; i < 3; i++) {
+    gc()
+    await new Promise((r) => setImmediate(r))
+  }
+}
+await collect()
+const externalStart = reportedExternalMemory()
 const samples = []
 const outcomes = {}
 let proofs = 0
@@ -75,8 +85,10 @@ for (let i = 0; i < total; i++) {
   }
 }
 await prover.close({ timeoutMs: 1_000 })
-gc()
+signed.clear() // signature buffers count toward V8's external memory too
+await collect()
 samples.push([total, process.memoryUsage().rss])
+const externalEnd = reportedExternalMemory()
 
 // Least-squares slope over the second half (after warm-up), bytes per session.
 const tail = samples.slice(Math.floor(samples.length / 2))
@@ -101,6 +113,8 @@ process.stdout.write(
     rssEndMB: samples.at(-1)[1] / 2 ** 20,
     rssSlopeKBPer1000Sessions: (slope * 1000) / 1024,
     rssSlopeKBPer100Proofs: proofs ? (slope * total * 100) / proofs / 1024 : 0,
+    externalStartKB: externalStart / 1024,
+    externalEndKB: externalEnd / 1024,
     handles,
   })}\n`,
 )
