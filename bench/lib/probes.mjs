@@ -134,11 +134,13 @@ export class CpuSampler {
   }
 
   /**
-   * When, after `fromT`, CPU use fell to idle for good: the start of the first `binMs` window
-   * from which every later window uses under `threshold` cores. Null if it never did.
-   * A child process that exits drops out of the sum; its disappearance counts as free.
+   * When, after `fromT`, CPU use fell to idle: the start of the first `binMs` window under
+   * `threshold` cores (`forGood: false`: when the work stopped), or of the first window from
+   * which every later one stays under it (`forGood: true`: nothing else started after it).
+   * Null if it never did. A child process that exits drops out of the sum; its disappearance
+   * counts as free.
    */
-  freeAfter(fromT, binMs = 50, threshold = 0.2) {
+  freeAfter(fromT, binMs = 50, threshold = 0.2, { forGood = true } = {}) {
     const s = this.samples.filter((x) => x.t >= fromT - this.intervalMs)
     if (s.length < 2) return null
     const bins = []
@@ -154,9 +156,13 @@ export class CpuSampler {
       }
     }
     let free = null
-    for (let i = bins.length - 1; i >= 0; i--) {
-      if (bins[i].cores < threshold) free = bins[i].t
-      else break
+    if (forGood) {
+      for (let i = bins.length - 1; i >= 0; i--) {
+        if (bins[i].cores < threshold) free = bins[i].t
+        else break
+      }
+    } else {
+      free = bins.find((b) => b.cores < threshold)?.t ?? null
     }
     return free === null ? null : Math.max(0, free - fromT)
   }

@@ -78,11 +78,12 @@ export function cancelTable(r) {
     s.proofInFlight == null ? '–' : s.proofInFlight ? 'yes' : 'no',
     range(s.settleMs),
     range(s.laneFreeMs),
+    range(s.cpuStoppedMs),
     range(s.cpuFreeMs),
   ])
-  return `${table(['scenario', 'isolation', 'proof in flight', 'to settled ms', 'to lane free ms', 'to CPU free ms'], rows)}
+  return `${table(['scenario', 'isolation', 'proof in flight', 'to settled ms', 'to lane free ms', 'to CPU stopped ms', 'to CPU idle for good ms'], rows)}
 
-Times from \`cancel()\`, \`abort()\` or the deadline; median (min–max) of ${c.rounds} rounds; groups of ${c.signatures} signatures (a proof takes about ${ms(c.proofMs)} ms here). With a proof in flight: cancelled ${c.cancelAfterMs} ms into it; "lane free" is when the abandoned proof returns (\`prover.idle()\`), "CPU free" when CPU time of this process and its children (sampled every 10 ms) falls under ${c.cpuIdleCores} cores for good. Without: the group waits behind another proof started ${c.cancelAfterMs / 2} ms earlier and is cancelled ${c.cancelAfterMs / 2} ms later; that other proof keeps the lane and the CPU by design, so only the settle time applies. ${c.isolationNote}`
+Times from \`cancel()\`, \`abort()\` or the deadline; median (min–max) of ${c.rounds} rounds; groups of ${c.signatures} signatures (a proof takes about ${ms(c.proofMs)} ms here). With a proof in flight: cancelled ${c.cancelAfterMs} ms into it; "lane free" is when the abandoned proof returns (\`prover.idle()\`), "CPU stopped" when CPU time of this process and its children (sampled every 10 ms, in 50 ms windows) first falls under ${c.cpuIdleCores} cores, "CPU idle for good" when it stays there. Without: the group waits behind another proof started ${c.cancelAfterMs / 2} ms earlier and is cancelled ${c.cancelAfterMs / 2} ms later; that other proof keeps the lane and the CPU by design, so only the settle time applies. ${c.isolationNote}`
 }
 
 export function batchTable(r) {
