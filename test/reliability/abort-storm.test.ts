@@ -53,7 +53,9 @@ describe.skipIf(REAL).each([
     const prover = makeProver({ isolation, simulated: { proveBaseMs } })
     await prover.setup()
     const signers = await keys(prover, 2, 600, 0, 7)
-    const groups = await Promise.all([1, 2].map(async (n) => ({ message: message(900 + n), slot: 1, signatures: await signAll(prover, signers, message(900 + n), 1) })))
+    const groups = await Promise.all(
+      [1, 2].map(async (n) => ({ message: message(900 + n), slot: 1, signatures: await signAll(prover, signers, message(900 + n), 1) })),
+    )
     const outcomes: Record<string, number> = {}
     const done: Promise<void>[] = []
     for (let i = 0; i < Math.ceil(COUNT / 3); i++) {
