@@ -14,12 +14,23 @@ export const systemClock: Clock = {
   },
 }
 
-/** A one-shot timer on `clock`; `cancel()` is idempotent. */
+/** The longest wait a Node timer holds: a longer one fires at once, with a process warning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A one-shot timer on `clock`; `cancel()` is idempotent. A wait past MAX_TIMER_MS is taken in steps. */
 export function timer(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
-  let handle: unknown = clock.setTimeout(() => {
-    handle = undefined
-    fn()
-  }, ms)
+  let handle: unknown
+  const arm = (left: number) => {
+    handle = clock.setTimeout(
+      () => {
+        if (left > MAX_TIMER_MS) return arm(left - MAX_TIMER_MS)
+        handle = undefined
+        fn()
+      },
+      Math.min(left, MAX_TIMER_MS),
+    )
+  }
+  arm(ms)
   return {
     cancel() {
       if (handle !== undefined) clock.clearTimeout(handle)
