@@ -10,6 +10,8 @@ import { native } from './native.js'
 import type { CancelToken, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
 import type { BatchResult as NativeBatchResult, ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
 import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
+import { systemClock, timer } from './session/clock.js'
+import { checkMs } from './session/options.js'
 import type { AggregationSession, SessionOptions } from './session/session.js'
 import type { GroupInput, Snapshot } from './session/snapshot.js'
 import type { GroupProver } from './session/types.js'
@@ -338,12 +340,14 @@ export class Prover implements GroupProver {
    * was still running (its result is dropped).
    */
   async close(options: CloseOptions = {}): Promise<CloseReport> {
+    // Checked before anything closes: a bad timeout rejects and leaves the prover as it was.
+    const timeoutMs = checkMs(options.timeoutMs ?? 2000, 'timeoutMs')
     if (this.closed) return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }
     this.closed = true
     this.lane.rejectQueued(closedError())
     // Sessions are cancelled first (their proofs end as the session outcome says), then every
     // other proof in flight: with process isolation both are killed at once.
-    const closing = this.sessionEngine ? this.sessionEngine.close(options) : this.waitForLane(options.timeoutMs ?? 2000)
+    const closing = this.sessionEngine ? this.sessionEngine.close({ timeoutMs }) : this.waitForLane(timeoutMs)
     for (const token of this.proving) token.cancel()
     const report = await closing
     this.handle.shutdown()
@@ -351,13 +355,12 @@ export class Prover implements GroupProver {
   }
 
   private async waitForLane(timeoutMs: number): Promise<CloseReport> {
-    let timer: NodeJS.Timeout | undefined
+    let wait: { cancel(): void } | undefined
     const timedOut = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs)
-      timer.unref()
+      wait = timer(systemClock, timeoutMs, resolve)
     })
     await Promise.race([this.lane.idle(), timedOut])
-    clearTimeout(timer)
+    wait?.cancel()
     return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }
   }
 

@@ -69,6 +69,24 @@ describe.skipIf(REAL)('abort and cancellation (simulated)', () => {
     await rejectsWith(p.aggregate({ message: msg, slot: 1, signatures: sigs }), 'CLOSED')
     await rejectsWith(p.setup(), 'CLOSED')
   })
+
+  it('close() checks its timeout before closing anything, and a far one waits only for the work', async () => {
+    for (const [bad, sessions] of [
+      [-1, false],
+      [Number.NaN, true],
+    ] as const) {
+      const p = makeProver()
+      if (sessions) void p.engine // the session engine's close path
+      await rejectsWith(p.close({ timeoutMs: bad }), 'INVALID_ARGUMENT')
+      expect(p.isClosed).toBe(false)
+      await p.close()
+    }
+    const p = makeProver()
+    const started = Date.now()
+    // 2^40 ms is past what a Node timer holds: it must neither fire at once nor hold close().
+    expect(await p.close({ timeoutMs: 2 ** 40 })).toEqual({ proofStillRunning: false, sessionsCancelled: 0 })
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
 })
 
 // napi replaces `onabort` on any AbortSignal it is handed; a caller's handler must survive every
