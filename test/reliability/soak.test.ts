@@ -15,8 +15,8 @@ describe('soak', () => {
     const report = JSON.parse(out.stdout.trim().split('\n').at(-1)!)
     process.stderr.write(`\nsoak: ${JSON.stringify(report)}\n`)
     expect(report.handles).toEqual([])
-    // Every aggregate made and dropped gave back the native memory it reported to V8 (the keys,
-    // made once, still hold theirs).
+    // Every aggregate made and dropped gave back the native memory it reported to V8: flat from
+    // the first sessions to the end (the keys, made once, still hold theirs).
     expect(report.externalEndKB - report.externalStartKB).toBeLessThan(64)
     expect(Object.values(report.outcomes as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(SESSIONS)
     // Flat once warm: checked on long runs only (a short run is mostly V8 warming up its heap).
