@@ -51,6 +51,8 @@ async function collect() {
 // Measured after a few sessions: the last results stay referenced from this module's frames (a
 // bounded few, whatever the count), so the start must include them as the end does.
 const WARM_UP = Math.min(5, total - 1)
+// About 40 memory samples whatever the count, so a short run on the real prover has a slope too.
+const SAMPLE_EVERY = Math.max(1, Math.floor(total / 40))
 let externalStart = 0
 const samples = []
 const outcomes = {}
@@ -85,7 +87,7 @@ for (let i = 0; i < total; i++) {
     prover = newProver()
     await prover.setup()
   }
-  if (i % 250 === 0) {
+  if (i % SAMPLE_EVERY === 0) {
     gc()
     samples.push([i, process.memoryUsage().rss])
   }
