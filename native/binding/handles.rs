@@ -33,10 +33,25 @@ pub fn reported_external_memory(env: Env) -> Result<i64> {
     env.adjust_external_memory(0)
 }
 
-/// Give back what a collected handle reported.
-fn release(env: Env, held: i64) -> Result<()> {
-    env.adjust_external_memory(-held).map(drop)
+/// A handle with a `held` field reports it when it reaches JS (`Held`) and gives it back when it is
+/// collected (its finalizer).
+macro_rules! reports_held_memory {
+    ($($handle:ty),*) => {$(
+        impl Held for $handle {
+            fn held_bytes(&self) -> i64 {
+                self.held
+            }
+        }
+
+        impl ObjectFinalize for $handle {
+            fn finalize(self, env: Env) -> Result<()> {
+                env.adjust_external_memory(-self.held).map(drop)
+            }
+        }
+    )*};
 }
+
+reports_held_memory!(NativeSecretKey, NativeAggregate, NativeMerged);
 
 /// An XMSS secret key held in Rust (with its whole Merkle tree).
 #[napi(custom_finalize)]
@@ -53,18 +68,6 @@ impl NativeSecretKey {
             inner: Arc::new(key),
             held: 32 * slots,
         }
-    }
-}
-
-impl Held for NativeSecretKey {
-    fn held_bytes(&self) -> i64 {
-        self.held
-    }
-}
-
-impl ObjectFinalize for NativeSecretKey {
-    fn finalize(self, env: Env) -> Result<()> {
-        release(env, self.held)
     }
 }
 
@@ -128,18 +131,6 @@ impl NativeAggregate {
             backend,
             held: held as i64,
         }
-    }
-}
-
-impl Held for NativeAggregate {
-    fn held_bytes(&self) -> i64 {
-        self.held
-    }
-}
-
-impl ObjectFinalize for NativeAggregate {
-    fn finalize(self, env: Env) -> Result<()> {
-        release(env, self.held)
     }
 }
 
@@ -213,18 +204,6 @@ impl NativeMerged {
             inner: Arc::new(merged),
             backend,
         }
-    }
-}
-
-impl Held for NativeMerged {
-    fn held_bytes(&self) -> i64 {
-        self.held
-    }
-}
-
-impl ObjectFinalize for NativeMerged {
-    fn finalize(self, env: Env) -> Result<()> {
-        release(env, self.held)
     }
 }
 
