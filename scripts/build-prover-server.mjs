@@ -4,7 +4,7 @@
 //   node scripts/build-prover-server.mjs [--lean-multisig] [--out DIR]
 // It is a separate Cargo package because an executable cannot link napi's symbols.
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -21,4 +21,8 @@ const exe = process.platform === 'win32' ? '.exe' : ''
 const built = `leanagg-prover${real ? '-lean-multisig' : ''}${exe}`
 const out = resolve(root, flags.out)
 mkdirSync(out, { recursive: true })
-copyFileSync(join(root, 'target', 'release', built), join(out, `leanagg-prover${exe}`))
+// Copied beside, then renamed over: a server still running (a test, a bench) keeps its own file,
+// where copying onto it would fail with ETXTBSY.
+const dest = join(out, `leanagg-prover${exe}`)
+copyFileSync(join(root, 'target', 'release', built), `${dest}.tmp`)
+renameSync(`${dest}.tmp`, dest)
