@@ -271,7 +271,15 @@ mod unix {
             for c in &mut children {
                 if c.result.open && ready(c.result.fd) {
                     c.result.pull(None);
-                    match answers(&mut c.result.buf) {
+                    let answered = match c.garbled {
+                        // A confused worker is being killed: nothing more it writes counts.
+                        Some(_) => {
+                            c.result.buf.clear();
+                            Ok(vec![])
+                        }
+                        None => answers(&mut c.result.buf),
+                    };
+                    match answered {
                         Ok(outcomes) => {
                             for outcome in outcomes {
                                 // An answer nobody waits for (its proof was cancelled) is dropped.
