@@ -3,9 +3,10 @@
 // Reports per-group prove latency in each mode and their ratio, the time from abort to the
 // prover's CPU being free (in-process: the proof runs to its end; isolated: its process is
 // killed), and the resident memory of the host, the prover server and a proof's process.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Prover } from '../dist/index.js'
+import { childrenOf } from './lib/machine.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -27,11 +28,6 @@ const procStatus = (pid, field) => {
     return undefined
   }
 }
-const childrenOf = (pid) =>
-  readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => procStatus(d, 'PPid') === pid * 1024)
-    .map(Number)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const mb = (b) => (b === undefined ? '-' : `${Math.round(b / 2 ** 20)} MB`)

@@ -60,24 +60,18 @@ export function resetPeakMemory(pid = 'self') {
   }
 }
 
-/** Pids of the processes below `pid` (children first): with process isolation, the prover server and its workers. */
-export function descendants(pid = process.pid) {
-  let all
+/** Pids of a process's children (every thread's, from /proc/<pid>/task/<tid>/children); [] where /proc is missing. */
+export function childrenOf(pid = process.pid) {
   try {
-    all = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number))
   } catch {
-    return []
+    return [] // it exited while we looked, or no /proc
   }
-  const parentOf = new Map()
-  for (const d of all) {
-    try {
-      parentOf.set(Number(d), Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1]))
-    } catch {} // it exited while we looked
-  }
+}
+
+/** Pids of the processes below `pid`, children first: with process isolation, the prover server and its workers. */
+export function descendants(pid = process.pid) {
   const out = []
-  for (let level = [pid]; level.length; ) {
-    level = [...parentOf].filter(([, parent]) => level.includes(parent)).map(([child]) => child)
-    out.push(...level)
-  }
+  for (let level = childrenOf(pid); level.length; level = level.flatMap((p) => childrenOf(p))) out.push(...level)
   return out
 }

@@ -1,6 +1,7 @@
 // What the host sees: event-loop delay (a 1 ms timer's lateness and monitorEventLoopDelay), and
 // CPU time of this process and its child processes (native threads included).
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { descendants } from './machine.mjs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { round, quantile } from './stats.mjs'
 
@@ -82,25 +83,15 @@ export class LoopProbe {
 
 const TICK_MS = 1000 / 100 // USER_HZ; /proc CPU times are in clock ticks
 
-function childCpuMs(pid, seen = new Set()) {
+/** CPU time of every process below `pid`, in ms. */
+function childCpuMs(pid) {
   let total = 0
-  let kids = []
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      kids.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean))
-    }
-  } catch {
-    kids = []
-  }
-  for (const kid of kids) {
-    if (seen.has(kid)) continue
-    seen.add(kid)
+  for (const kid of descendants(pid)) {
     try {
       const stat = readFileSync(`/proc/${kid}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       total += (Number(fields[11]) + Number(fields[12])) * TICK_MS
-    } catch {}
-    total += childCpuMs(kid, seen)
+    } catch {} // it exited while we looked
   }
   return total
 }

@@ -1,6 +1,6 @@
 // Cold setup in a fresh Node process: `node setup-probe.mjs <backend> <threads>`. Prints one
 // line, `@@bench {json}` (leanMultisig may print lines of its own).
-import { descendants, memoryKb } from './machine.mjs'
+import { childrenOf, memoryKb } from './machine.mjs'
 
 const [backend, threads] = process.argv.slice(2)
 const { Prover } = await import('../../dist/index.js')
@@ -12,7 +12,7 @@ const setupMs = performance.now() - t
 const after = memoryKb()
 // With process isolation the setup state lives in the prover server (this process's child); a
 // worker forked from it shares that state copy-on-write, so only the server is counted.
-const server = descendants().slice(0, 1)
+const server = childrenOf()
 const serverRssKb = server.reduce((n, pid) => n + (memoryKb(pid).rssKb || 0), 0)
 await prover.close()
 const result = { setupMs, rssBeforeKb: before.rssKb, rssKb: after.rssKb + serverRssKb, hostRssKb: after.rssKb, serverRssKb, peakRssKb: after.peakRssKb }
