@@ -122,10 +122,16 @@ pub struct NativeAggregate {
 }
 
 impl NativeAggregate {
-    /// Call off the JS thread: measuring the proof encodes it.
+    /// A proof just made, measured by encoding it: call off the JS thread (next to the proof it
+    /// costs nothing).
     pub(crate) fn new(aggregate: Aggregate, backend: Arc<dyn Backend>) -> Self {
         let proof = backend.aggregate_to_bytes(&aggregate).len();
-        let held = proof + aggregate.info.signers.len() * PUBLIC_KEY_BYTES;
+        Self::sized(aggregate, backend, proof)
+    }
+
+    /// An aggregate whose encoded proof size is known (parsed from that many bytes).
+    pub(crate) fn sized(aggregate: Aggregate, backend: Arc<dyn Backend>, proof_bytes: usize) -> Self {
+        let held = proof_bytes + aggregate.info.signers.len() * PUBLIC_KEY_BYTES;
         Self {
             inner: Arc::new(aggregate),
             backend,
@@ -195,12 +201,17 @@ pub struct NativeMerged {
 }
 
 impl NativeMerged {
-    /// Call off the JS thread: measuring the proof encodes it.
+    /// A proof just made, measured by encoding it: call off the JS thread.
     pub(crate) fn new(merged: Merged, backend: Arc<dyn Backend>) -> Self {
         let proof = backend.merged_to_bytes(&merged).len();
+        Self::sized(merged, backend, proof)
+    }
+
+    /// A merged aggregate whose encoded proof size is known (parsed from that many bytes).
+    pub(crate) fn sized(merged: Merged, backend: Arc<dyn Backend>, proof_bytes: usize) -> Self {
         let signers: usize = merged.components.iter().map(|c| c.signers.len()).sum();
         Self {
-            held: (proof + signers * PUBLIC_KEY_BYTES) as i64,
+            held: (proof_bytes + signers * PUBLIC_KEY_BYTES) as i64,
             inner: Arc::new(merged),
             backend,
         }

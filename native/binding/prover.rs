@@ -542,7 +542,7 @@ impl NativeProver {
         let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let a = ops::decode(backend.as_ref(), || backend.aggregate_from_bytes(&owned))?;
-            Ok(NativeAggregate::new(a, values))
+            Ok(NativeAggregate::sized(a, values, owned.len()))
         })
     }
 
@@ -558,7 +558,7 @@ impl NativeProver {
         let values = self.values.clone();
         job_or_reject!(Self::check_size(&bytes, max_bytes), signal, |owned| {
             let m = ops::decode(backend.as_ref(), || backend.merged_from_bytes(&owned))?;
-            Ok(NativeMerged::new(m, values))
+            Ok(NativeMerged::sized(m, values, owned.len()))
         })
     }
 
