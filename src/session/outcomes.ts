@@ -9,6 +9,13 @@ import type { AbandonReason, Admission, ErrorCode, SkipReason } from './types.js
 export interface GroupResult {
   /** The session that produced it (library-generated, never a slot). */
   readonly sessionId: number
+  /** 0, 1, 2...: this result's place in the session's stream. */
+  readonly seq: number
+  /**
+   * Open sessions: the `seq` of the earlier result of the same group that this one improves on
+   * (its signers are a strict superset). Absent for a group's first result and in snapshot sessions.
+   */
+  readonly improves?: number
   readonly key: string
   readonly index: number
   readonly aggregate: Aggregate

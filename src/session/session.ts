@@ -15,6 +15,7 @@ import { nextStep } from './plan.js'
 import type { RunningWork } from './plan.js'
 import { PlanBook } from './plan-book.js'
 import type { Pending } from './plan-book.js'
+import { drainCalls, proveGroup, safeEstimate, safeObserve, safeSlowdown } from './proving.js'
 import type { Snapshot, SnapshotGroup } from './snapshot.js'
 import { Listeners, ReplayLog } from './stream.js'
 import { summarise } from './summary.js'
@@ -261,25 +262,10 @@ export class Session implements AggregationSession {
   }
 
   /** An injected estimator that throws or returns nonsense counts as "no estimate" (0 ms). */
-  readonly #estimate = (group: SnapshotGroup): number => {
-    try {
-      const ms = this.#host.estimator.estimate(group.signatures.length, group.children.length)
-      return Number.isFinite(ms) && ms > 0 ? ms : 0
-    } catch (err) {
-      this.#host.logger.warn('estimator.estimate threw', { err })
-      return 0
-    }
-  }
+  readonly #estimate = (group: SnapshotGroup): number =>
+    safeEstimate(this.#host.estimator, this.#host.logger, group.signatures.length, group.children.length)
 
-  readonly #slowdown = (k: number): number => {
-    if (k <= 1) return 1
-    try {
-      const s = this.#host.estimator.slowdown?.(k) ?? k
-      return Number.isFinite(s) && s >= 1 ? s : k
-    } catch {
-      return k
-    }
-  }
+  readonly #slowdown = (k: number): number => safeSlowdown(this.#host.estimator, k)
 
   // ---- proving -------------------------------------------------------------------------------
 
@@ -303,18 +289,12 @@ export class Session implements AggregationSession {
     if (admission === 'best-effort' || admission === 'probe') {
       this.#host.logger.debug(`group started: ${admission}`, { sessionId: this.id, key: group.key, estimateMs: Math.round(item.estimateMs) })
     }
-    let call: Promise<Aggregate>
-    try {
-      const options = { signal: run.controller.signal, ...(this.#opts.logInvRate !== undefined && { logInvRate: this.#opts.logInvRate }) }
-      call = this.#host.prover.aggregate(group, options)
-    } catch (err) {
-      call = Promise.reject(err)
-    }
-    run.call = call
-      .then(
-        (aggregate) => this.#onProved(run, aggregate),
-        (err) => this.#onFailed(run, err),
-      )
+    run.call = proveGroup(this.#host.prover, this.#host.clock, this.#opts, group, run.controller.signal, () => run.abandoned)
+      .then((end) => {
+        if (run.abandoned) return // fenced: this session no longer owns the result
+        if (end.ok) this.#onProved(run, end.aggregate, end.provedAt)
+        else this.#fail(run, end.code, end.detail)
+      })
       .catch((err: unknown) => {
         // A throwing getter or estimator must not leave the group unaccounted for.
         if (!run.recorded && !run.abandoned) this.#fail(run, codeOf(err), messageOf(err))
@@ -322,30 +302,13 @@ export class Session implements AggregationSession {
       })
   }
 
-  async #onProved(run: Running, aggregate: Aggregate): Promise<void> {
-    if (run.abandoned) return // fenced: this session no longer owns the result
-    const { clock, prover, metrics } = this.#host
-    const provedAt = clock.now()
+  #onProved(run: Running, aggregate: Aggregate, provedAt: number): void {
+    const { clock, metrics } = this.#host
     const { group } = run
     const proveMs = provedAt - run.startedAt
     advanceWork(this.#inFlight, provedAt, this.#slowdown)
     if (run.clean) this.#observe(run, proveMs)
     metrics.proveTime(group.signerCount, group.children.length, proveMs / 1000)
-
-    if (this.#opts.verify) {
-      let ok: boolean
-      try {
-        ok = await prover.verifyAggregate(aggregate, { signal: run.controller.signal })
-      } catch (err) {
-        if (!run.abandoned) this.#fail(run, codeOf(err), `verification failed: ${messageOf(err)}`)
-        return
-      }
-      if (run.abandoned) return
-      if (!ok) {
-        this.#fail(run, 'INVALID_AGGREGATE', 'the produced aggregate did not verify')
-        return
-      }
-    }
 
     // Read the aggregate before touching session state: its getters reach native code.
     const proofSize = aggregate.proofSize
@@ -361,6 +324,7 @@ export class Session implements AggregationSession {
     } else {
       const result: GroupResult = Object.freeze({
         sessionId: this.id,
+        seq: this.#log.length,
         key: group.key,
         index: group.index,
         aggregate,
@@ -386,16 +350,7 @@ export class Session implements AggregationSession {
   /** Feed the estimator; `ms` is a measured time, or a lower bound for an abandoned proof. */
   #observe(run: Running, ms: number): void {
     const concurrent = averageConcurrency(run, ms)
-    try {
-      this.#host.estimator.observe({ signers: run.group.signatures.length, children: run.group.children.length, ms, concurrent })
-    } catch (err) {
-      this.#host.logger.warn('estimator.observe threw', { err })
-    }
-  }
-
-  #onFailed(run: Running, err: unknown): void {
-    if (run.abandoned) return
-    this.#fail(run, codeOf(err), messageOf(err))
+    safeObserve(this.#host.estimator, this.#host.logger, { signers: run.group.signatures.length, children: run.group.children.length, ms, concurrent })
   }
 
   #fail(run: Running, code: ErrorCode, detail: string): void {
@@ -476,14 +431,8 @@ export class Session implements AggregationSession {
   }
 
   /** Wait for abandoned prover calls to return, at most drainTimeoutMs. */
-  async #drain(): Promise<boolean> {
-    if (this.#draining.length === 0) return true
-    let t: { cancel(): void } | undefined
-    const timeout = new Promise<false>((resolve) => (t = timer(this.#host.clock, this.#host.drainTimeoutMs, () => resolve(false))))
-    const all = Promise.allSettled(this.#draining).then(() => true as const)
-    const drained = await Promise.race([all, timeout])
-    t?.cancel()
-    return drained
+  #drain(): Promise<boolean> {
+    return drainCalls(this.#host.clock, this.#draining, this.#host.drainTimeoutMs)
   }
 
   #settle(drained: boolean): void {

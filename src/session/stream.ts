@@ -11,6 +11,11 @@ export class ReplayLog<T> {
     return this.#ended
   }
 
+  /** Items pushed so far. */
+  get length(): number {
+    return this.#items.length
+  }
+
   push(item: T): void {
     if (this.#ended) return
     this.#items.push(item)

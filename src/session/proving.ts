@@ -1,0 +1,88 @@
+/**
+ * What snapshot and open sessions share about one proof: guarded reads of the injected estimator,
+ * the prover call with its optional verification, and the bounded wait for abandoned calls.
+ */
+import type { Aggregate } from '../aggregate.js'
+import type { AggregationGroup } from '../types.js'
+import { timer } from './clock.js'
+import type { CostEstimator } from './estimator.js'
+import { codeOf, messageOf } from './fail.js'
+import type { ResolvedSessionOptions } from './options.js'
+import type { Clock, ErrorCode, GroupProver, Logger } from './types.js'
+
+/** An injected estimator that throws or returns nonsense counts as "no estimate" (0 ms). */
+export function safeEstimate(estimator: CostEstimator, logger: Logger, signers: number, children: number): number {
+  try {
+    const ms = estimator.estimate(signers, children)
+    return Number.isFinite(ms) && ms > 0 ? ms : 0
+  } catch (err) {
+    logger.warn('estimator.estimate threw', { err })
+    return 0
+  }
+}
+
+/** How much slower each of `k` proofs at once runs; an estimator without an answer means k. */
+export function safeSlowdown(estimator: CostEstimator, k: number): number {
+  if (k <= 1) return 1
+  try {
+    const s = estimator.slowdown?.(k) ?? k
+    return Number.isFinite(s) && s >= 1 ? s : k
+  } catch {
+    return k
+  }
+}
+
+/** Feed the estimator one measured proof; a throwing estimator is reported, never fatal. */
+export function safeObserve(estimator: CostEstimator, logger: Logger, sample: Parameters<CostEstimator['observe']>[0]): void {
+  try {
+    estimator.observe(sample)
+  } catch (err) {
+    logger.warn('estimator.observe threw', { err })
+  }
+}
+
+export type ProofEnd =
+  | { readonly ok: true; readonly aggregate: Aggregate; readonly provedAt: number }
+  | { readonly ok: false; readonly code: ErrorCode; readonly detail: string }
+
+/**
+ * Prove `group` (and verify the aggregate if the session asks). Never rejects: a throw, a
+ * rejection or a failed verification comes back as `{ ok: false }` with a typed code.
+ * `abandoned()` is read after each await: an abandoned proof's verification is skipped.
+ */
+export async function proveGroup(
+  prover: GroupProver,
+  clock: Clock,
+  opts: Pick<ResolvedSessionOptions, 'logInvRate' | 'verify'>,
+  group: AggregationGroup,
+  signal: AbortSignal,
+  abandoned: () => boolean,
+): Promise<ProofEnd> {
+  let aggregate: Aggregate
+  try {
+    aggregate = await prover.aggregate(group, { signal, ...(opts.logInvRate !== undefined && { logInvRate: opts.logInvRate }) })
+  } catch (err) {
+    return { ok: false, code: codeOf(err), detail: messageOf(err) }
+  }
+  const provedAt = clock.now()
+  if (!opts.verify || abandoned()) return { ok: true, aggregate, provedAt }
+  try {
+    if (!(await prover.verifyAggregate(aggregate, { signal }))) {
+      return { ok: false, code: 'INVALID_AGGREGATE', detail: 'the produced aggregate did not verify' }
+    }
+  } catch (err) {
+    return { ok: false, code: codeOf(err), detail: `verification failed: ${messageOf(err)}` }
+  }
+  return { ok: true, aggregate, provedAt }
+}
+
+/** Wait for abandoned prover calls to return, at most `timeoutMs`; true if they all did. */
+export async function drainCalls(clock: Clock, calls: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
+  if (calls.length === 0) return true
+  let t: { cancel(): void } | undefined
+  const timeout = new Promise<false>((resolve) => (t = timer(clock, timeoutMs, () => resolve(false))))
+  const all = Promise.allSettled(calls).then(() => true as const)
+  const drained = await Promise.race([all, timeout])
+  t?.cancel()
+  return drained
+}
