@@ -12,8 +12,10 @@ import type { PrometheusOptions } from './metrics.js'
 import { checkBusy, checkCount, checkMs, invalidArg, resolveSessionOptions } from './options.js'
 import type { SessionDefaults, SessionOptions } from './options.js'
 import type { AggregationSession } from './outcomes.js'
+import { OpenSession, resolveOpenSessionOptions } from './open-session.js'
+import type { OpenAggregationSession, OpenSessionOptions } from './open-session.js'
 import { Session } from './session.js'
-import type { SessionHost } from './session.js'
+import type { EngineSession, SessionHost } from './host.js'
 import { buildSnapshot, isSnapshot } from './snapshot.js'
 import type { GroupInput, Snapshot } from './snapshot.js'
 import { StatusWatch } from './status.js'
@@ -72,12 +74,12 @@ export class AggregationEngine {
   readonly #defaults: SessionDefaults
   readonly #status: StatusWatch
   readonly #host: SessionHost
-  #current: Session | undefined
-  readonly #queue: Session[] = []
+  #current: EngineSession | undefined
+  readonly #queue: EngineSession[] = []
   /** Every session not settled yet, superseded ones draining included. */
-  readonly #live = new Set<Session>()
+  readonly #live = new Set<EngineSession>()
   /** Sessions past their deadline that only finish late proofs (late: 'deliver'). */
-  readonly #finishingLate = new Set<Session>()
+  readonly #finishingLate = new Set<EngineSession>()
   readonly #abandonedCalls = new Set<Promise<unknown>>()
   /** When abandoned native proofs are projected to have freed the prover (their calls settle at abort). */
   #abandonedUntil = 0
@@ -178,8 +180,23 @@ export class AggregationEngine {
         : invalidArg('startSession needs a snapshot from buildSnapshot() or an array of groups')
     const resolved = resolveSessionOptions(options, this.#defaults, this.#clock.now())
     const policy = checkBusy(options.busy ?? this.#busy)
-    const session = new Session(nextSessionId(), snap, resolved, this.#host)
+    return this.#admit(new Session(nextSessionId(), snap, resolved, this.#host), policy)
+  }
 
+  /**
+   * Open a session that takes votes while it runs: add signatures (and child aggregates) as they
+   * arrive, until the cutoff; the engine proves each group once its votes settle, proves it again
+   * from its larger raw set while that still fits before the deadline, and streams every result,
+   * each saying which earlier one it improves on. Returns at once, like `startSession`.
+   */
+  openSession(options: OpenSessionOptions): OpenAggregationSession {
+    const resolved = resolveOpenSessionOptions(options, this.#defaults, this.#clock.now())
+    const policy = checkBusy(options.busy ?? this.#busy)
+    return this.#admit(new OpenSession(nextSessionId(), resolved, this.#host), policy)
+  }
+
+  /** The busy policy: refuse, queue, or supersede what runs, then start. Nothing waits. */
+  #admit<S extends EngineSession>(session: S, policy: BusyPolicy): S {
     if (this.closed) {
       session.refuse('closed')
       return session
@@ -239,7 +256,7 @@ export class AggregationEngine {
     return this.#closing
   }
 
-  async #waitClosed(sessions: Session[], timeoutMs: number): Promise<boolean> {
+  async #waitClosed(sessions: EngineSession[], timeoutMs: number): Promise<boolean> {
     let t: { cancel(): void } | undefined
     const timeout = new Promise<'timeout'>((resolve) => (t = timer(this.#clock, timeoutMs, () => resolve('timeout'))))
     const settled = Promise.all(sessions.map((s) => s.done))
@@ -253,7 +270,7 @@ export class AggregationEngine {
     return this.#prover.idle ? false : this.#clock.now() < this.#abandonedUntil
   }
 
-  #onSettled(session: Session): void {
+  #onSettled(session: EngineSession): void {
     this.#live.delete(session)
     this.#finishingLate.delete(session)
     const queued = this.#queue.indexOf(session)
@@ -267,7 +284,7 @@ export class AggregationEngine {
    * the engine, so the next slot's session is not refused or superseded because of it (that would
    * throw away proofs the caller chose to keep); admission counts the prover time they still take.
    */
-  #onDeadline(session: Session): void {
+  #onDeadline(session: EngineSession): void {
     if (session !== this.#current || this.closed) return
     this.#finishingLate.add(session)
     this.#releaseCurrent()

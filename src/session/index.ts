@@ -8,13 +8,18 @@ export type { CostEstimator, CostPrior, CostSample, EstimatorSnapshot, OnlineCos
 export { EngineMetrics, METRIC_NAMES, PROVE_TIME_BUCKETS, SESSION_DURATION_BUCKETS, signerBucket } from './metrics.js'
 export type { HistogramData, MetricsSnapshot, PromClientLike, PromRegistryLike, PrometheusOptions } from './metrics.js'
 export type { EngineStatus, WaitForOptions } from './status.js'
-export type { AdmissionOptions, SessionOptions } from './options.js'
+export type { AdmissionOptions, OpenSessionOptions, SessionOptions } from './options.js'
+export { DEFAULT_QUIET_MS } from './options.js'
+export type { AddReceipt } from './open-group.js'
 export type {
   AggregationSession,
+  GroupCoverage,
   GroupOutcome,
+  OpenAggregationSession,
   GroupResult,
   PlanEntry,
   RefusedReason,
+  SessionCoverage,
   SessionEvents,
   SessionOutcome,
   SessionState,

@@ -50,6 +50,42 @@ export interface SessionOptions {
   admission?: AdmissionOptions | false
 }
 
+/** An open session's options: a session's, a deadline it must have, and when votes stop. */
+export interface OpenSessionOptions extends SessionOptions {
+  /**
+   * Clock ms after which `add()` refuses votes (SESSION_SEALED) and every group counts as
+   * settled. Default: the deadline. A later one is capped at the deadline.
+   */
+  cutoffAt?: number
+  /**
+   * A group's votes count as settled once none arrived for this long; its proof then starts (a
+   * group also starts, settled or not, when it must to finish before the deadline). Default 50.
+   */
+  quietMs?: number
+  /** Prove groups of one signature and no child (or one lone child). Default false. */
+  includeTrivial?: boolean
+}
+
+export interface ResolvedOpenSessionOptions extends ResolvedSessionOptions {
+  deadlineAt: number
+  cutoffAt: number
+  quietMs: number
+  includeTrivial: boolean
+}
+
+/** Defaults of an open session's own options. */
+export const DEFAULT_QUIET_MS = 50
+
+/** As `resolveSessionOptions`; an open session also needs a deadline. */
+export function resolveOpenSessionOptions(options: OpenSessionOptions, defaults: SessionDefaults, now: number): ResolvedOpenSessionOptions {
+  const base = resolveSessionOptions(options, defaults, now)
+  if (base.deadlineAt === undefined) invalidArg('an open session needs deadlineAt or deadlineMs')
+  const cutoffAt = options.cutoffAt === undefined ? base.deadlineAt : Math.min(base.deadlineAt, checkTime(options.cutoffAt, 'cutoffAt'))
+  const includeTrivial = options.includeTrivial ?? false
+  if (typeof includeTrivial !== 'boolean') invalidArg('includeTrivial must be a boolean')
+  return { ...base, deadlineAt: base.deadlineAt, cutoffAt, quietMs: checkMs(options.quietMs ?? DEFAULT_QUIET_MS, 'quietMs'), includeTrivial }
+}
+
 /** Engine-wide defaults for every session's options. */
 export interface SessionDefaults {
   late?: LatePolicy

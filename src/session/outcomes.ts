@@ -4,6 +4,8 @@
  */
 import type { Aggregate } from '../aggregate.js'
 import type { LeanAggError } from '../errors.js'
+import type { AddReceipt } from './open-group.js'
+import type { GroupInput } from './snapshot.js'
 import type { AbandonReason, Admission, ErrorCode, SkipReason } from './types.js'
 
 export interface GroupResult {
@@ -114,6 +116,33 @@ export interface SessionSummary {
   readonly outcomes: readonly GroupOutcome[]
   /** The snapshot's groups in the order the session ranked them (build-time drops excluded). */
   readonly plan: readonly PlanEntry[]
+  /** Open sessions: how much of each group the session's aggregates covered. */
+  readonly coverage?: SessionCoverage
+}
+
+/** How much of one group of an open session its aggregates covered. */
+export interface GroupCoverage {
+  readonly key: string
+  readonly index: number
+  /** Distinct signers received (raw signatures and children's signers). */
+  readonly signers: number
+  /** Signers of its best aggregate finished before the deadline (0 if none). */
+  readonly coveredBeforeDeadline: number
+  /** Signers of its best aggregate, late ones included. */
+  readonly covered: number
+  /** Proofs started for it. */
+  readonly proofs: number
+  /** Prover ms spent on its proofs that a better one replaced, or that were abandoned or dropped. */
+  readonly replacedProofMs: number
+}
+
+export interface SessionCoverage {
+  /** By group index (order of first arrival). */
+  readonly groups: readonly GroupCoverage[]
+  readonly signers: number
+  readonly coveredBeforeDeadline: number
+  readonly covered: number
+  readonly replacedProofMs: number
 }
 
 export interface SessionEvents extends Record<string, unknown> {
@@ -123,6 +152,26 @@ export interface SessionEvents extends Record<string, unknown> {
 }
 
 export type SessionState = 'queued' | 'running' | 'settled'
+
+/** What `openSession` returns: a session that also takes votes while it runs. */
+export interface OpenAggregationSession extends AggregationSession {
+  readonly deadlineAt: number
+  /** Clock ms after which `add()` refuses votes. */
+  readonly cutoffAt: number
+  /** No more votes are taken: sealed by the caller, the cutoff, the deadline, or a stop. */
+  readonly sealed: boolean
+  /**
+   * Take signatures (and child aggregates) for one (message, slot), validated and copied now, the
+   * same rules as `buildSnapshot`; duplicates of a public key already in the group are dropped
+   * (first wins). Throws a typed LeanAggError: the snapshot's codes for bad input, SESSION_SEALED
+   * after the cutoff or a stop, CLOSED once the engine closed.
+   */
+  add(input: GroupInput): AddReceipt
+  /** `add` for many inputs: all are validated before any is taken. */
+  addMany(inputs: readonly GroupInput[]): AddReceipt[]
+  /** No more votes: every group counts as settled, and the session ends once nothing is left to prove. */
+  seal(): void
+}
 
 /** What `startSession` returns. */
 export interface AggregationSession extends AsyncIterable<GroupResult> {

@@ -6,11 +6,10 @@
 import type { Aggregate } from '../aggregate.js'
 import { abortedError, closedError } from '../errors.js'
 import { timer } from './clock.js'
-import type { CostEstimator } from './estimator.js'
+import type { EngineSession, SessionHost } from './host.js'
 import { codeOf, messageOf } from './fail.js'
-import type { EngineMetrics } from './metrics.js'
 import type { ResolvedSessionOptions } from './options.js'
-import type { AggregationSession, GroupOutcome, GroupResult, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
+import type { GroupOutcome, GroupResult, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
 import { nextStep } from './plan.js'
 import type { RunningWork } from './plan.js'
 import { PlanBook } from './plan-book.js'
@@ -20,35 +19,13 @@ import type { Snapshot, SnapshotGroup } from './snapshot.js'
 import { Listeners, ReplayLog } from './stream.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
-import type { AbandonReason, Admission, Clock, ErrorCode, GroupProver, Logger, SkipReason } from './types.js'
+import type { AbandonReason, Admission, ErrorCode, SkipReason } from './types.js'
 import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
 import type { Work } from './work.js'
 
 // Where prover.ts has always imported them from.
 export type { AggregationSession } from './outcomes.js'
 export type { SessionOptions } from './options.js'
-
-/** What a session needs from its engine. */
-export interface SessionHost {
-  readonly prover: GroupProver
-  readonly estimator: CostEstimator
-  readonly metrics: EngineMetrics
-  readonly clock: Clock
-  readonly logger: Logger
-  readonly drainTimeoutMs: number
-  /** Proofs the prover runs at once, if it says (`maxConcurrentProofs`). */
-  readonly proverLanes: number | undefined
-  /** Projected clock ms at which other sessions' proofs (abandoned, or finishing late) free the prover. */
-  laneFreeAt(session: Session): number
-  onAbandoned(projectedEnd: number, call: Promise<unknown>): void
-  /** Sessions in a row in which every group was over budget and nothing started. */
-  blockedSessions(): number
-  recordAdmission(blocked: boolean): void
-  /** The deadline passed with late proofs still running: the session no longer holds the engine. */
-  onDeadline(session: Session): void
-  onProgress(session: Session): void
-  onSettled(session: Session): void
-}
 
 interface Running extends Work {
   readonly group: SnapshotGroup
@@ -63,7 +40,7 @@ interface Running extends Work {
   recorded: boolean
 }
 
-export class Session implements AggregationSession {
+export class Session implements EngineSession {
   readonly id: number
   readonly deadlineAt: number | undefined
   readonly done: Promise<SessionSummary>
@@ -262,8 +239,7 @@ export class Session implements AggregationSession {
   }
 
   /** An injected estimator that throws or returns nonsense counts as "no estimate" (0 ms). */
-  readonly #estimate = (group: SnapshotGroup): number =>
-    safeEstimate(this.#host.estimator, this.#host.logger, group.signatures.length, group.children.length)
+  readonly #estimate = (group: SnapshotGroup): number => safeEstimate(this.#host.estimator, this.#host.logger, group.signatures.length, group.children.length)
 
   readonly #slowdown = (k: number): number => safeSlowdown(this.#host.estimator, k)
 

@@ -82,7 +82,8 @@ export function groupKey(message: Uint8Array, slot: number): string {
   return `${toHex(message)}:${slot}`
 }
 
-interface Draft {
+/** One input group, validated and copied (see `normaliseGroup`). */
+export interface Draft {
   index: number
   key: string
   message: Uint8Array
@@ -105,7 +106,7 @@ export function buildSnapshot(groups: readonly GroupInput[], options: BuildSnaps
   groups.forEach((input, index) => {
     let draft: Draft
     try {
-      draft = normalise(input, index)
+      draft = normaliseGroup(input, index)
     } catch (err) {
       if (!isLeanAggError(err)) throw err
       const key = safeKey(input)
@@ -147,7 +148,11 @@ export function buildSnapshot(groups: readonly GroupInput[], options: BuildSnaps
   return snapshot
 }
 
-function normalise(input: GroupInput, index: number): Draft {
+/**
+ * Validate one input group, cheap checks first, and copy its bytes: duplicates of a public key
+ * within the group are dropped (first wins). Throws a typed LeanAggError. Open sessions use it too.
+ */
+export function normaliseGroup(input: GroupInput, index: number): Draft {
   if (typeof input !== 'object' || input === null) throw invalid('INVALID_ARGUMENT', `group ${index} is not an object`)
   const message = bytes(input.message, MESSAGE_BYTES, 'message')
   const slot = checkSlot(input.slot)

@@ -1,0 +1,191 @@
+/**
+ * When an open session starts each proof, as a pure function: votes keep arriving, so a group is
+ * proved once its votes have settled (or when it must start to finish before the deadline), and
+ * proved again from its larger raw set while that still fits. The head group (caller priority,
+ * then most signers) comes first: if nothing of it is proved or proving, no other group may take
+ * the prover time it needs, and if it no longer fits in full, the largest prefix of its votes that
+ * fits is proved instead. No clock, no prover, no state: the session calls it on every arrival,
+ * every proof's end, and at the time the last answer said to wake.
+ */
+import type { ResolvedAdmission } from './options.js'
+import { chooseWithin, rankItems, sharedEnds } from './plan.js'
+import type { PlanItem, RunningWork } from './plan.js'
+import type { Admission } from './types.js'
+
+/** One group of an open session as the planner sees it. Sizes count distinct signers. */
+export interface ArrivalCandidate {
+  readonly index: number
+  readonly priority: number
+  /** Raw signatures received, in arrival order (a proof takes a prefix of them). */
+  readonly raw: number
+  /** Signers a proof of the first `take` raw signatures (and every child) covers. */
+  signersOf(take: number): number
+  /** Estimated solo ms of a proof of the first `take` raw signatures and every child. */
+  estimateMs(take: number): number
+  /** Signers of its best result so far or of a proof of it in flight: a new proof must beat it. */
+  readonly covered: number
+  /** It has a result or a proof in flight. */
+  readonly served: boolean
+  /** When its votes count as settled: a quiet spell after its last one. */
+  readonly ripeAt: number
+  /** It cannot be proved again (a proof of it failed on its inputs). */
+  readonly blocked?: boolean
+}
+
+export interface ArrivalStepInput {
+  now: number
+  deadlineAt: number
+  /** No more votes will come (cutoff passed or the caller sealed): every group is ripe. */
+  sealed: boolean
+  candidates: readonly ArrivalCandidate[]
+  running: readonly RunningWork[]
+  lanes: number
+  /** When proofs of other sessions (abandoned, or finishing late) leave the prover. */
+  foreignFreeAt: number
+  admission: ResolvedAdmission | false
+  slowdown: (k: number) => number
+  /** Fewest inputs (raw signatures plus children) worth a proof: 2, or 1 with includeTrivial. */
+  minInputs: number
+  /** Children every proof of a group carries (by index), so `minInputs` counts them. */
+  childrenOf: (index: number) => number
+}
+
+export type ArrivalStep =
+  | { readonly kind: 'start'; readonly index: number; readonly take: number; readonly admission: Admission }
+  /** Nothing to start now; plan again at `until` (if given), or on the next arrival or proof end. */
+  | { readonly kind: 'wait'; readonly until?: number }
+
+const WAIT: ArrivalStep = Object.freeze({ kind: 'wait' })
+
+/** The most valuable group: caller priority, then most signers, then first seen. */
+export function headOf(candidates: readonly ArrivalCandidate[]): ArrivalCandidate | undefined {
+  let head: ArrivalCandidate | undefined
+  let headSize = 0
+  for (const c of candidates) {
+    if (c.blocked) continue
+    const size = c.signersOf(c.raw)
+    const better = !head || c.priority > head.priority || (c.priority === head.priority && (size > headSize || (size === headSize && c.index < head.index)))
+    if (better) {
+      head = c
+      headSize = size
+    }
+  }
+  return head
+}
+
+export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
+  const { now, deadlineAt, running, lanes, admission } = input
+  if (running.length >= lanes) return WAIT
+  const open = input.candidates.filter((c) => !c.blocked && c.signersOf(c.raw) > c.covered && inputsOf(input, c, c.raw) >= input.minInputs)
+  if (open.length === 0) return WAIT
+  const ripe = (c: ArrivalCandidate) => input.sealed || now >= c.ripeAt
+  const start = (c: ArrivalCandidate, take: number, why: Admission): ArrivalStep => ({ kind: 'start', index: c.index, take, admission: why })
+  const ranked = rank(open)
+
+  if (admission === false) {
+    const first = ranked.find((item) => ripe(item.c))
+    return first
+      ? start(first.c, first.c.raw, 'unchecked')
+      : wakeAt(
+          now,
+          ranked.map((item) => item.c.ripeAt),
+        )
+  }
+  const need = (ms: number) => ms * admission.factor + admission.marginMs
+  const fullNeed = (c: ArrivalCandidate) => need(c.estimateMs(c.raw))
+  const latestStart = (c: ArrivalCandidate) => deadlineAt - fullNeed(c)
+  const head = headOf(input.candidates)
+  const headAtRisk = head !== undefined && !head.served && open.includes(head)
+
+  // Past the deadline only the head, if nothing of it was ever proved, is still worth a (late) proof.
+  if (now >= deadlineAt) {
+    if (!headAtRisk || running.length > 0 || admission.nothingFits !== 'start-best') return WAIT
+    return ripe(head) ? start(head, head.raw, 'best-effort') : wakeAt(now, [head.ripeAt])
+  }
+
+  if (running.length > 0) return secondLane(input, ranked, ripe)
+
+  const startAt = Math.max(now, input.foreignFreeAt)
+  let horizon = deadlineAt
+  if (headAtRisk) {
+    if (startAt + fullNeed(head) <= deadlineAt) {
+      if (ripe(head) || startAt >= latestStart(head)) return start(head, head.raw, 'fits')
+      // Its votes are still coming: others may use the prover only if they end before it must start.
+      horizon = latestStart(head)
+    } else {
+      const take = largestTake(input, head, deadlineAt - startAt, need)
+      if (take !== undefined) return start(head, take, 'fits')
+      // No proof of it fits: with late results kept, it is proved late rather than not at all.
+      return admission.nothingFits === 'start-best' ? start(head, head.raw, 'best-effort') : WAIT
+    }
+  }
+
+  const others = ranked.filter((item) => !(headAtRisk && item.c === head))
+  const chosen = chooseWithin(others, horizon - startAt, (item) => need(item.estimateMs))
+  for (const [i, item] of chosen.entries()) {
+    if (!ripe(item.c) && startAt < latestStart(item.c)) continue
+    // A ripe group may go before a higher-ranked one still collecting votes only if it ends in time for it.
+    const blocks = chosen.slice(0, i).some((h) => !ripe(h.c) && startAt + need(item.estimateMs) > latestStart(h.c))
+    if (!blocks) return start(item.c, item.c.raw, 'fits')
+  }
+  if (chosen.length === 0) {
+    // Nothing fits in full: the largest prefix of the most valuable group that still adds signers.
+    for (const item of others) {
+      const take = largestTake(input, item.c, horizon - startAt, need)
+      if (take !== undefined) return start(item.c, take, 'fits')
+    }
+  }
+  const wakes = chosen.flatMap((item) => [item.c.ripeAt, latestStart(item.c)])
+  if (headAtRisk) wakes.push(head.ripeAt, latestStart(head))
+  return wakeAt(now, wakes)
+}
+
+interface Ranked extends PlanItem {
+  readonly c: ArrivalCandidate
+}
+
+/** Rank by priority, then signers gained per estimated ms, then gain (plan.ts's order). */
+function rank(open: readonly ArrivalCandidate[]): Ranked[] {
+  return rankItems(open.map((c) => ({ c, index: c.index, priority: c.priority, gain: c.signersOf(c.raw) - c.covered, estimateMs: c.estimateMs(c.raw) })))
+}
+
+function inputsOf(input: ArrivalStepInput, c: ArrivalCandidate, take: number): number {
+  return take + input.childrenOf(c.index)
+}
+
+/** The longest prefix of `c`'s votes whose proof fits `capacityMs` and beats what it has. */
+function largestTake(input: ArrivalStepInput, c: ArrivalCandidate, capacityMs: number, need: (ms: number) => number): number | undefined {
+  const ok = (take: number) => need(c.estimateMs(take)) <= capacityMs
+  let lo = 0
+  let hi = c.raw
+  if (!ok(0)) return undefined
+  // Estimates grow with the prefix: binary search for the last prefix that fits.
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (ok(mid)) lo = mid
+    else hi = mid - 1
+  }
+  if (c.signersOf(lo) <= c.covered || inputsOf(input, c, lo) < input.minInputs) return undefined
+  return lo
+}
+
+/** A second lane: only a ripe group, only if every proof admitted to fit still does. */
+function secondLane(input: ArrivalStepInput, ranked: readonly Ranked[], ripe: (c: ArrivalCandidate) => boolean): ArrivalStep {
+  const { now, deadlineAt, running, admission } = input
+  if (admission === false || input.foreignFreeAt > now) return WAIT
+  const scaled = running.map((r) => r.remainingMs * admission.factor)
+  for (const item of ranked) {
+    if (!ripe(item.c)) continue
+    const ends = sharedEnds(now, [...scaled, item.estimateMs * admission.factor], input.slowdown)
+    const inTime = (end: number) => end + admission.marginMs <= deadlineAt
+    if (!inTime(ends[ends.length - 1]!)) continue
+    if (running.every((r, i) => !r.mustFit || inTime(ends[i]!))) return { kind: 'start', index: item.c.index, take: item.c.raw, admission: 'fits' }
+  }
+  return WAIT
+}
+
+function wakeAt(now: number, times: readonly number[]): ArrivalStep {
+  let until: number | undefined
+  for (const t of times) if (t > now && (until === undefined || t < until)) until = t
+  return until === undefined ? WAIT : { kind: 'wait', until }
+}

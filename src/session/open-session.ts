@@ -1,0 +1,547 @@
+/**
+ * An open session: a session that takes votes while it runs. Votes and child aggregates come in
+ * through `add()` until the cutoff; arrival-plan.ts decides when each group's proof starts and when
+ * a group is proved again from its larger raw set; every result streams as it lands, saying which
+ * earlier result of its group it improves on. At settle each group gets one outcome (its best
+ * aggregate) and the summary says how much of each group was covered before the deadline.
+ */
+import type { Aggregate } from '../aggregate.js'
+import { LeanAggError, abortedError, closedError } from '../errors.js'
+import { nextArrivalStep } from './arrival-plan.js'
+import type { ArrivalCandidate } from './arrival-plan.js'
+import { timer } from './clock.js'
+import { codeOf, messageOf } from './fail.js'
+import type { EngineSession, SessionHost } from './host.js'
+import { OpenGroup } from './open-group.js'
+import type { AddReceipt, ProofInput } from './open-group.js'
+import { invalidArg } from './options.js'
+import type { ResolvedOpenSessionOptions } from './options.js'
+import type { GroupOutcome, GroupResult, OpenAggregationSession, PlanEntry, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
+import { drainCalls, proveGroup, safeEstimate, safeObserve, safeSlowdown } from './proving.js'
+import { normaliseGroup } from './snapshot.js'
+import type { GroupInput } from './snapshot.js'
+import { Listeners, ReplayLog } from './stream.js'
+import { summarise } from './summary.js'
+import type { StopKind } from './summary.js'
+import type { Admission, ErrorCode, SkipReason } from './types.js'
+import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
+import type { Work } from './work.js'
+
+export { resolveOpenSessionOptions } from './options.js'
+export type { OpenSessionOptions } from './options.js'
+export type { OpenAggregationSession } from './outcomes.js'
+
+interface Run extends Work {
+  readonly group: OpenGroup
+  readonly input: ProofInput
+  readonly controller: AbortController
+  readonly startedAt: number
+  readonly admission: Admission
+  /** No other session's proof held the prover when it started: its time is a fair sample. */
+  readonly clean: boolean
+  call?: Promise<unknown>
+  abandoned: boolean
+  recorded: boolean
+}
+
+export class OpenSession implements EngineSession, OpenAggregationSession {
+  readonly id: number
+  readonly deadlineAt: number
+  readonly cutoffAt: number
+  readonly done: Promise<SessionSummary>
+
+  readonly #host: SessionHost
+  readonly #opts: ResolvedOpenSessionOptions
+  readonly #lanes: number
+  readonly #createdAt: number
+  #startedAt: number | undefined
+  #state: SessionState = 'queued'
+  #stop: StopKind | undefined
+  #cancelReason: string | undefined
+  #refused: RefusedReason | undefined
+  #sealed = false
+  #settling = false
+  readonly #groups = new Map<string, OpenGroup>()
+  readonly #order: OpenGroup[] = []
+  readonly #inFlight = new Set<Run>()
+  readonly #draining: Promise<unknown>[] = []
+  readonly #log = new ReplayLog<GroupResult>()
+  readonly #events: Listeners<SessionEvents>
+  #resolveDone!: (s: SessionSummary) => void
+  #summary: SessionSummary | undefined
+  readonly #timers: { deadline?: { cancel(): void }; cutoff?: { cancel(): void }; wake?: { at: number; t: { cancel(): void } } } = {}
+  #onSignal: (() => void) | undefined
+
+  constructor(id: number, opts: ResolvedOpenSessionOptions, host: SessionHost) {
+    this.id = id
+    this.#opts = opts
+    this.#host = host
+    this.#lanes = Math.max(1, Math.min(opts.concurrency, host.proverLanes ?? opts.concurrency))
+    this.#createdAt = host.clock.now()
+    this.deadlineAt = opts.deadlineAt
+    this.cutoffAt = opts.cutoffAt
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve))
+    this.#events = new Listeners((event, err) => host.logger.warn('session listener threw', { sessionId: id, event: String(event), err }))
+  }
+
+  get state(): SessionState {
+    return this.#state
+  }
+
+  get sealed(): boolean {
+    return this.#sealed || this.#host.clock.now() >= this.cutoffAt
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<GroupResult> {
+    return this.#log.reader()
+  }
+
+  results(): AsyncIterableIterator<GroupResult> {
+    return this.#log.reader()
+  }
+
+  on<E extends keyof SessionEvents>(event: E, fn: (value: SessionEvents[E]) => void): () => void {
+    // Late subscribers to 'done' still hear about it, so nobody waits forever.
+    if (event === 'done' && this.#summary !== undefined) {
+      const summary = this.#summary
+      queueMicrotask(() => (fn as (s: SessionSummary) => void)(summary))
+      return () => {}
+    }
+    return this.#events.on(event, fn)
+  }
+
+  add(input: GroupInput): AddReceipt {
+    return this.addMany([input])[0]!
+  }
+
+  addMany(inputs: readonly GroupInput[]): AddReceipt[] {
+    if (!Array.isArray(inputs)) invalidArg('addMany takes an array of groups')
+    this.#checkOpen()
+    // Validate and copy everything first: a bad input takes nothing of the batch.
+    const drafts = inputs.map((input, i) => normaliseGroup(input, i))
+    const now = this.#host.clock.now()
+    const receipts = drafts.map((draft) => {
+      let group = this.#groups.get(draft.key)
+      if (group === undefined) {
+        group = new OpenGroup(draft, this.#order.length, now)
+        this.#groups.set(group.key, group)
+        this.#order.push(group)
+      }
+      return group.add(draft, now)
+    })
+    if (this.#state === 'running') this.#pump()
+    return receipts
+  }
+
+  seal(): void {
+    if (this.#sealed) return
+    this.#sealed = true
+    this.#timers.cutoff?.cancel()
+    if (this.#state === 'running' && this.#stop === undefined) this.#pump()
+  }
+
+  cancel(reason?: string): void {
+    if (this.#state === 'settled' || this.#settling || (this.#stop !== undefined && this.#stop !== 'deadline')) return
+    this.#cancelReason = reason
+    this.stop('cancelled')
+  }
+
+  // ---- engine-facing -------------------------------------------------------------------------
+
+  get groupsRemaining(): number {
+    return this.#order.filter((g) => this.#isOpen(g)).length + this.#inFlight.size
+  }
+
+  get currentGroupStartedAt(): number | undefined {
+    let min: number | undefined
+    for (const r of this.#inFlight) if (min === undefined || r.startedAt < min) min = r.startedAt
+    return min
+  }
+
+  projectedEnd(now: number): number {
+    advanceWork(this.#inFlight, now, this.#slowdown)
+    return Math.max(0, ...projectedEnds(this.#inFlight, now, this.#slowdown).values())
+  }
+
+  arm(): void {
+    const { clock } = this.#host
+    this.#timers.deadline = timer(clock, this.deadlineAt - clock.now(), () => this.stop('deadline'))
+    if (this.cutoffAt < this.deadlineAt) this.#timers.cutoff = timer(clock, this.cutoffAt - clock.now(), () => this.seal())
+    const { signal } = this.#opts
+    if (signal !== undefined) {
+      this.#onSignal = () => this.cancel(signal.reason === undefined ? 'aborted' : messageOf(signal.reason))
+      if (signal.aborted) this.#onSignal()
+      else signal.addEventListener('abort', this.#onSignal, { once: true })
+    }
+  }
+
+  start(): void {
+    if (this.#state !== 'queued' || this.#stop !== undefined) return
+    this.#state = 'running'
+    this.#startedAt = this.#host.clock.now()
+    this.#host.metrics.session('started')
+    this.#host.logger.debug('open session started', { sessionId: this.id, groups: this.#order.length, lanes: this.#lanes })
+    this.#pump()
+  }
+
+  refuse(reason: RefusedReason): void {
+    this.#refused = reason
+    this.#sealed = true
+    this.#host.metrics.session(reason === 'closed' ? 'closed' : 'skipped')
+    this.#finish()
+  }
+
+  stop(kind: StopKind): void {
+    if (this.#state === 'settled' || this.#settling) return
+    if (kind === 'deadline' ? this.#stop !== undefined : this.#stop !== undefined && this.#stop !== 'deadline') return
+    this.#stop = kind
+    this.#sealed = true
+    this.#timers.cutoff?.cancel()
+    const now = this.#host.clock.now()
+    advanceWork(this.#inFlight, now, this.#slowdown)
+    const ends = projectedEnds(this.#inFlight, now, this.#slowdown)
+    for (const run of [...this.#inFlight]) {
+      if (kind !== 'deadline') this.#abandon(run, { status: 'cancelled', reason: kind, startedAt: run.startedAt }, ends.get(run) ?? now)
+      else if (this.#opts.late === 'drop') this.#abandon(run, { status: 'late-dropped', startedAt: run.startedAt }, ends.get(run) ?? now)
+    }
+    if (kind === 'deadline') {
+      this.#host.logger.debug('open session deadline', { sessionId: this.id, inFlight: this.#inFlight.size })
+      if (this.#state === 'running') this.#pump() // a head group never proved may still start late
+      if (this.#inFlight.size > 0) this.#host.onDeadline(this)
+    }
+    this.#host.onProgress(this)
+    this.#finish()
+  }
+
+  // ---- planning ------------------------------------------------------------------------------
+
+  #checkOpen(): void {
+    if (this.#refused === 'closed' || this.#stop === 'closed') throw closedError('the engine is closed')
+    if (this.#state === 'settled' || this.#settling || this.#stop !== undefined || this.#refused !== undefined) {
+      throw new LeanAggError(
+        'SESSION_SEALED',
+        `session ${this.id} takes no more votes: it ${this.#refused ? `was refused (${this.#refused})` : `stopped (${this.#stop ?? 'settled'})`}`,
+      )
+    }
+    if (this.sealed) throw new LeanAggError('SESSION_SEALED', `session ${this.id} takes no more votes: ${this.#sealed ? 'sealed' : 'past its cutoff'}`)
+  }
+
+  /** A group a new proof would add signers to. */
+  #isOpen(g: OpenGroup): boolean {
+    return g.failure === undefined && g.signersOf(g.raw) > g.covered && g.raw + g.childCount >= this.#minInputs
+  }
+
+  get #minInputs(): number {
+    return this.#opts.includeTrivial ? 1 : 2
+  }
+
+  #pump(): void {
+    const { clock } = this.#host
+    while (this.#state === 'running' && !this.#settling && (this.#stop === undefined || this.#stop === 'deadline')) {
+      const now = clock.now()
+      if (this.#stop === undefined && now >= this.deadlineAt) {
+        this.stop('deadline')
+        return
+      }
+      advanceWork(this.#inFlight, now, this.#slowdown)
+      const foreignFreeAt = this.#host.laneFreeAt(this)
+      const step = nextArrivalStep({
+        now,
+        deadlineAt: this.deadlineAt,
+        sealed: this.sealed,
+        candidates: this.#order.map((g) => this.#candidate(g, now, foreignFreeAt)),
+        running: [...this.#inFlight].map((r) => ({ remainingMs: remainingMs(r), mustFit: r.admission === 'fits' })),
+        lanes: this.#lanes,
+        foreignFreeAt,
+        admission: this.#opts.admission,
+        slowdown: this.#slowdown,
+        minInputs: this.#minInputs,
+        childrenOf: (index) => this.#order[index]!.childCount,
+      })
+      if (step.kind === 'start') {
+        this.#startProof(this.#order[step.index]!, step.take, step.admission, now, foreignFreeAt)
+        continue
+      }
+      if (step.until !== undefined) this.#wakeAt(step.until)
+      break
+    }
+    this.#host.onProgress(this)
+    this.#finish()
+  }
+
+  #candidate(g: OpenGroup, now: number, foreignFreeAt: number): ArrivalCandidate {
+    const estimateMs = (take: number) => safeEstimate(this.#host.estimator, this.#host.logger, take, g.childCount)
+    g.estimateMs = estimateMs(g.raw)
+    const admission = this.#opts.admission
+    if (admission !== false && Math.max(now, foreignFreeAt) + g.estimateMs * admission.factor + admission.marginMs > this.deadlineAt) g.overBudget = true
+    return {
+      index: g.index,
+      priority: g.priority,
+      raw: g.raw,
+      signersOf: (take) => g.signersOf(take),
+      estimateMs,
+      covered: g.covered,
+      served: g.served,
+      ripeAt: g.lastArrivalAt + this.#opts.quietMs,
+      blocked: g.failure !== undefined,
+    }
+  }
+
+  /** One wake-up timer, at the earliest time a plan asked for. */
+  #wakeAt(at: number): void {
+    const wake = this.#timers.wake
+    if (wake !== undefined && wake.at <= at) return
+    wake?.t.cancel()
+    const t = timer(this.#host.clock, at - this.#host.clock.now(), () => {
+      this.#timers.wake = undefined
+      this.#pump()
+    })
+    this.#timers.wake = { at, t }
+  }
+
+  readonly #slowdown = (k: number): number => safeSlowdown(this.#host.estimator, k)
+
+  // ---- proving -------------------------------------------------------------------------------
+
+  #startProof(group: OpenGroup, take: number, admission: Admission, now: number, foreignFreeAt: number): void {
+    const input = group.proofInput(take)
+    const estimate = safeEstimate(this.#host.estimator, this.#host.logger, take, group.childCount)
+    const run: Run = {
+      ...startWork(estimate, Math.max(now, foreignFreeAt)),
+      group,
+      input,
+      controller: new AbortController(),
+      startedAt: now,
+      admission,
+      clean: foreignFreeAt <= now,
+      abandoned: false,
+      recorded: false,
+    }
+    this.#inFlight.add(run)
+    group.inFlight.add(run)
+    group.proofs++
+    group.admission ??= admission
+    this.#host.metrics.admission(admission === 'best-effort' ? 'best_effort' : admission)
+    this.#host.logger.debug('open session proof started', { sessionId: this.id, key: group.key, signers: input.signerCount, admission })
+    run.call = proveGroup(this.#host.prover, this.#host.clock, this.#opts, input, run.controller.signal, () => run.abandoned)
+      .then((end) => {
+        if (run.abandoned) return // fenced: this session no longer owns the result
+        if (end.ok) this.#onProved(run, end.aggregate, end.provedAt)
+        else this.#fail(run, end.code, end.detail)
+      })
+      .catch((err: unknown) => {
+        if (!run.recorded && !run.abandoned) this.#fail(run, codeOf(err), messageOf(err))
+        else this.#host.logger.warn('error after a proof finished', { sessionId: this.id, key: group.key, err })
+      })
+  }
+
+  #onProved(run: Run, aggregate: Aggregate, provedAt: number): void {
+    const { clock, metrics } = this.#host
+    const { group, input } = run
+    const proveMs = provedAt - run.startedAt
+    advanceWork(this.#inFlight, provedAt, this.#slowdown)
+    if (run.clean) {
+      const concurrent = averageConcurrency(run, proveMs)
+      safeObserve(this.#host.estimator, this.#host.logger, { signers: input.signatures.length, children: input.children.length, ms: proveMs, concurrent })
+    }
+    metrics.proveTime(input.signerCount, input.children.length, proveMs / 1000)
+    // Read the aggregate before touching session state: its getters reach native code.
+    const proofSize = aggregate.proofSize
+    const signerCount = aggregate.signers?.length ?? input.signerCount
+    const finishedAt = clock.now()
+    const late = finishedAt > this.deadlineAt
+    this.#settleRun(run)
+    if (late) metrics.lateResult()
+    const previous = group.best
+    if (late && this.#opts.late === 'drop') {
+      group.abandoned ??= { status: 'late-dropped', startedAt: run.startedAt }
+      group.replacedMs += proveMs
+    } else if (previous !== undefined && signerCount <= previous.signerCount) {
+      // Overtaken while it ran (a second lane): an aggregate that adds nothing is not streamed.
+      group.replacedMs += proveMs
+    } else {
+      if (previous !== undefined) group.replacedMs += previous.provedAt - previous.startedAt
+      const result: GroupResult = Object.freeze({
+        sessionId: this.id,
+        seq: this.#log.length,
+        ...(previous !== undefined && { improves: previous.seq }),
+        key: group.key,
+        index: group.index,
+        aggregate,
+        signerCount,
+        signatureCount: input.signatures.length,
+        childCount: input.children.length,
+        proofSize,
+        queuedAt: this.#createdAt,
+        startedAt: run.startedAt,
+        provedAt,
+        finishedAt,
+        late,
+        verified: this.#opts.verify,
+        admission: run.admission,
+      })
+      group.best = result
+      if (!late) group.bestOnTime = result
+      this.#log.push(result)
+      this.#events.emit('result', result)
+    }
+    this.#afterProof()
+  }
+
+  #fail(run: Run, code: ErrorCode, detail: string): void {
+    this.#settleRun(run)
+    // The same inputs would fail again: the group keeps what it has and is not proved again.
+    run.group.failure = { code, detail }
+    this.#host.logger.warn('aggregation group failed', { sessionId: this.id, key: run.group.key, code, detail })
+    this.#afterProof()
+  }
+
+  #settleRun(run: Run): void {
+    advanceWork(this.#inFlight, this.#host.clock.now(), this.#slowdown)
+    this.#inFlight.delete(run)
+    run.group.inFlight.delete(run)
+    run.recorded = true
+  }
+
+  #afterProof(): void {
+    if (this.#stop === undefined || this.#stop === 'deadline') this.#pump()
+    else {
+      this.#host.onProgress(this)
+      this.#finish()
+    }
+  }
+
+  #abandon(run: Run, outcome: NonNullable<OpenGroup['abandoned']>, projectedEnd: number): void {
+    const now = this.#host.clock.now()
+    const elapsed = now - run.startedAt
+    // A clean proof dropped at the deadline after E ms took at least E: learn it if the estimate was lower.
+    if (outcome.status === 'late-dropped' && run.clean && elapsed > run.estimateMs) {
+      safeObserve(this.#host.estimator, this.#host.logger, {
+        signers: run.input.signatures.length,
+        children: run.input.children.length,
+        ms: elapsed,
+        concurrent: averageConcurrency(run, elapsed),
+      })
+    }
+    run.abandoned = true
+    this.#settleRun(run)
+    run.group.abandoned ??= outcome
+    run.group.replacedMs += elapsed
+    const reason =
+      outcome.status === 'cancelled' && outcome.reason === 'closed'
+        ? closedError('the engine closed')
+        : abortedError(`session ${this.id} ${outcome.status === 'cancelled' ? outcome.reason : 'deadline'}`)
+    run.controller.abort(reason)
+    if (outcome.status === 'late-dropped') this.#host.metrics.lateResult()
+    // As in a snapshot session: the host decides how long the prover stays busy with it.
+    const call = run.call ?? Promise.resolve()
+    this.#draining.push(call)
+    this.#host.onAbandoned(projectedEnd, call)
+  }
+
+  // ---- settling ------------------------------------------------------------------------------
+
+  #finish(): void {
+    if (this.#settling || this.#inFlight.size > 0) return
+    if (this.#refused === undefined) {
+      if (this.#state === 'queued') return // waits for the engine
+      // Before the deadline it ends early only when sealed with nothing left to prove.
+      if (this.#stop === undefined && (!this.sealed || this.#order.some((g) => this.#isOpen(g)))) return
+    }
+    this.#settling = true
+    this.#timers.deadline?.cancel()
+    this.#timers.cutoff?.cancel()
+    this.#timers.wake?.t.cancel()
+    if (this.#onSignal) this.#opts.signal?.removeEventListener('abort', this.#onSignal)
+    // Never settle synchronously: callers of cancel()/openSession() see a consistent engine first.
+    void drainCalls(this.#host.clock, this.#draining, this.#host.drainTimeoutMs).then((drained) => this.#settle(drained))
+  }
+
+  #settle(drained: boolean): void {
+    const settledAt = this.#host.clock.now()
+    this.#state = 'settled'
+    const outcomes = this.#order.map((g) => Object.freeze(this.#outcomeOf(g)))
+    for (const o of outcomes) {
+      this.#host.metrics.outcome(o)
+      this.#events.emit('outcome', o)
+    }
+    const base = summarise({
+      sessionId: this.id,
+      ...(this.#refused !== undefined && { refused: this.#refused }),
+      ...(this.#cancelReason !== undefined && { cancelReason: this.#cancelReason }),
+      ...(this.#stop !== undefined && { stop: this.#stop }),
+      considered: this.#order.length,
+      outcomes,
+      plan: this.#planEntries(outcomes),
+      deadlineAt: this.deadlineAt,
+      createdAt: this.#createdAt,
+      ...(this.#startedAt !== undefined && { startedAt: this.#startedAt }),
+      settledAt,
+      drained,
+    })
+    const summary: SessionSummary = Object.freeze({ ...base, coverage: coverageOf(this.#order) })
+    this.#summary = summary
+    if (summary.outcome !== 'refused') this.#host.metrics.session(summary.outcome)
+    if (this.#startedAt !== undefined) this.#host.metrics.sessionDuration((settledAt - this.#startedAt) / 1000)
+    this.#host.logger.debug('open session settled', { sessionId: this.id, outcome: summary.outcome, ...summary.coverage, groups: undefined })
+    this.#log.end()
+    this.#host.onSettled(this)
+    this.#events.emit('done', summary)
+    this.#events.clear()
+    this.#resolveDone(summary)
+  }
+
+  #outcomeOf(g: OpenGroup): GroupOutcome {
+    const base = { sessionId: this.id, key: g.key, index: g.index }
+    if (g.best !== undefined) return { ...base, status: 'aggregated', late: g.best.late, result: g.best }
+    if (g.failure !== undefined) return { ...base, status: 'failed', ...g.failure }
+    if (g.abandoned !== undefined) return { ...base, ...g.abandoned }
+    return { ...base, status: 'skipped', reason: this.#skipReason(g) }
+  }
+
+  #skipReason(g: OpenGroup): SkipReason {
+    if (g.raw + g.childCount < this.#minInputs) return 'trivial'
+    if (this.#refused !== undefined) return this.#refused === 'closed' ? 'closed' : 'busy'
+    if (this.#stop !== undefined && this.#stop !== 'deadline') return this.#stop
+    return g.overBudget ? 'budget' : 'deadline'
+  }
+
+  #planEntries(outcomes: readonly GroupOutcome[]): PlanEntry[] {
+    const ranked = [...this.#order].sort((a, b) => b.priority - a.priority || b.signersOf(b.raw) - a.signersOf(a.raw) || a.index - b.index)
+    return ranked.map((g, rank) => {
+      const o = outcomes[g.index]!
+      return {
+        index: g.index,
+        key: g.key,
+        rank,
+        priority: g.priority,
+        gain: g.signersOf(g.raw),
+        estimateMs: g.estimateMs,
+        ...(g.admission !== undefined && { admission: g.admission }),
+        ...(o.status === 'skipped' && { skipped: o.reason }),
+      }
+    })
+  }
+}
+
+function coverageOf(groups: readonly OpenGroup[]): SessionSummary['coverage'] {
+  const rows = groups.map((g) =>
+    Object.freeze({
+      key: g.key,
+      index: g.index,
+      signers: g.signersOf(g.raw),
+      coveredBeforeDeadline: g.bestOnTime?.signerCount ?? 0,
+      covered: g.best?.signerCount ?? 0,
+      proofs: g.proofs,
+      replacedProofMs: g.replacedMs,
+    }),
+  )
+  const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0)
+  return Object.freeze({
+    groups: Object.freeze(rows),
+    signers: sum((r) => r.signers),
+    coveredBeforeDeadline: sum((r) => r.coveredBeforeDeadline),
+    covered: sum((r) => r.covered),
+    replacedProofMs: sum((r) => r.replacedProofMs),
+  })
+}
