@@ -13,6 +13,7 @@ import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOpti
 import { systemClock, timer } from './session/clock.js'
 import { checkMs } from './session/options.js'
 import type { AggregationSession, SessionOptions } from './session/session.js'
+import type { OpenAggregationSession, OpenSessionOptions } from './session/open-session.js'
 import type { GroupInput, Snapshot } from './session/snapshot.js'
 import type { GroupProver } from './session/types.js'
 import type { AggregateOptions, AggregationGroup, OpOptions } from './types.js'
@@ -158,6 +159,15 @@ export class Prover implements GroupProver {
    */
   startSession(snapshot: Snapshot | readonly GroupInput[], options: SessionOptions = {}): AggregationSession {
     return this.engine.startSession(snapshot, options)
+  }
+
+  /**
+   * Open a session that takes votes while it runs (see `AggregationEngine.openSession`): add
+   * signatures as they arrive; each group is proved once its votes settle and proved again from
+   * its larger set while that still fits before the deadline. Returns at once.
+   */
+  openSession(options: OpenSessionOptions): OpenAggregationSession {
+    return this.engine.openSession(options)
   }
 
   get isSetUp(): boolean {
