@@ -1,10 +1,12 @@
 /**
- * When an open session starts each proof, as a pure function: votes keep arriving, so a group is
- * proved once its votes have settled (or when it must start to finish before the deadline), and
- * proved again from its larger raw set while that still fits. The head group (caller priority,
- * then most signers) comes first: if nothing of it is proved or proving, no other group may take
- * the prover time it needs, and if it no longer fits in full, the largest prefix of its votes that
- * fits is proved instead. No clock, no prover, no state: the session calls it on every arrival,
+ * When an open session starts each proof, as a pure function. Votes keep arriving, so the planner
+ * picks the final proofs (the set of groups that gains the most signers before the deadline) and
+ * runs them back to back so that the last one ends at the deadline: each starts as late as it
+ * can, with the votes that came until then. A group whose votes have settled (no new one for a
+ * while) goes at once instead, and a group proved earlier is proved again from its larger raw set
+ * while that still fits. The head group (caller priority, then most signers) is always among the
+ * final proofs while nothing of it is proved; if it no longer fits in full, the largest prefix of
+ * its votes that fits is proved, at once. No clock, no prover, no state: the session calls it on every arrival,
  * every proof's end, and at the time the last answer said to wake.
  */
 import type { ResolvedAdmission } from './options.js'
@@ -93,7 +95,6 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   }
   const need = (ms: number) => ms * admission.factor + admission.marginMs
   const fullNeed = (c: ArrivalCandidate) => need(c.estimateMs(c.raw))
-  const latestStart = (c: ArrivalCandidate) => deadlineAt - fullNeed(c)
   const head = headOf(input.candidates)
   const headAtRisk = head !== undefined && !head.served && open.includes(head)
 
@@ -106,38 +107,39 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   if (running.length > 0) return secondLane(input, ranked, ripe)
 
   const startAt = Math.max(now, input.foreignFreeAt)
-  let horizon = deadlineAt
+  let reserved = 0
   if (headAtRisk) {
-    if (startAt + fullNeed(head) <= deadlineAt) {
-      if (ripe(head) || startAt >= latestStart(head)) return start(head, head.raw, 'fits')
-      // Its votes are still coming: others may use the prover only if they end before it must start.
-      horizon = latestStart(head)
-    } else {
+    if (startAt + fullNeed(head) > deadlineAt) {
       const take = largestTake(input, head, deadlineAt - startAt, need)
       if (take !== undefined) return start(head, take, 'fits')
       // No proof of it fits: with late results kept, it is proved late rather than not at all.
       return admission.nothingFits === 'start-best' ? start(head, head.raw, 'best-effort') : WAIT
     }
+    reserved = fullNeed(head)
   }
 
+  // The final proofs: the set that gains the most in the time left, the head always in it.
   const others = ranked.filter((item) => !(headAtRisk && item.c === head))
-  const chosen = chooseWithin(others, horizon - startAt, (item) => need(item.estimateMs))
-  for (const [i, item] of chosen.entries()) {
-    if (!ripe(item.c) && startAt < latestStart(item.c)) continue
-    // A ripe group may go before a higher-ranked one still collecting votes only if it ends in time for it.
-    const blocks = chosen.slice(0, i).some((h) => !ripe(h.c) && startAt + need(item.estimateMs) > latestStart(h.c))
-    if (!blocks) return start(item.c, item.c.raw, 'fits')
-  }
-  if (chosen.length === 0) {
+  const chosen = chooseWithin(others, deadlineAt - startAt - reserved, (item) => need(item.estimateMs))
+  const finals = headAtRisk ? [...ranked.filter((item) => item.c === head), ...chosen] : chosen
+  if (finals.length === 0) {
     // Nothing fits in full: the largest prefix of the most valuable group that still adds signers.
     for (const item of others) {
-      const take = largestTake(input, item.c, horizon - startAt, need)
+      const take = largestTake(input, item.c, deadlineAt - startAt, need)
       if (take !== undefined) return start(item.c, take, 'fits')
     }
+    return WAIT
   }
-  const wakes = chosen.flatMap((item) => [item.c.ripeAt, latestStart(item.c)])
-  if (headAtRisk) wakes.push(head.ripeAt, latestStart(head))
-  return wakeAt(now, wakes)
+  // A group whose votes settled will not grow: prove it now, and leave the end of the window to
+  // groups still collecting votes.
+  const settled = finals.find((item) => ripe(item.c))
+  if (settled) return start(settled.c, settled.c.raw, 'fits')
+  // The rest run back to back up to the deadline: start the first once the window opens, with the
+  // group expected to settle first, so the last votes of the others still make it in.
+  const windowAt = deadlineAt - finals.reduce((sum, item) => sum + need(item.estimateMs), 0)
+  const next = finals.reduce((a, b) => (b.c.ripeAt < a.c.ripeAt ? b : a))
+  if (startAt >= windowAt) return start(next.c, next.c.raw, 'fits')
+  return wakeAt(now, [windowAt, ...finals.map((item) => item.c.ripeAt)])
 }
 
 interface Ranked extends PlanItem {

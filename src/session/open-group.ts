@@ -48,7 +48,10 @@ export class OpenGroup {
   readonly #childHex = new Set<string>()
   duplicateSigners = 0
   trimmedChildren = 0
+  readonly firstArrivalAt: number
   lastArrivalAt: number
+  /** Adds that brought something new. */
+  #arrivals = 1
 
   // What has been proved of it.
   best: GroupResult | undefined
@@ -72,7 +75,17 @@ export class OpenGroup {
     this.message = draft.message
     this.slot = draft.slot
     this.priority = draft.priority ?? 0
+    this.firstArrivalAt = now
     this.lastArrivalAt = now
+  }
+
+  /**
+   * When its votes count as settled: no new one for `quietMs`, or for three of its average gaps
+   * if they come slower than that (a steady trickle is not a pause).
+   */
+  ripeAt(quietMs: number): number {
+    const gap = this.#arrivals > 1 ? (this.lastArrivalAt - this.firstArrivalAt) / (this.#arrivals - 1) : 0
+    return this.lastArrivalAt + Math.max(quietMs, 3 * gap)
   }
 
   get raw(): number {
@@ -132,7 +145,10 @@ export class OpenGroup {
     const duplicates = draft.duplicateSigners + (draft.signatures.length - fresh.length)
     this.duplicateSigners += duplicates
     if (draft.priority !== undefined) this.priority = Math.max(this.priority, draft.priority)
-    if (fresh.length > 0 || childrenAdded > 0) this.lastArrivalAt = now
+    if ((fresh.length > 0 || childrenAdded > 0) && this.raw + this.childCount > fresh.length + childrenAdded) {
+      this.lastArrivalAt = now
+      this.#arrivals++
+    }
     return Object.freeze({ key: this.key, index: this.index, added: fresh.length, duplicates, childrenAdded })
   }
 

@@ -282,7 +282,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       estimateMs,
       covered: g.covered,
       served: g.served,
-      ripeAt: g.lastArrivalAt + this.#opts.quietMs,
+      ripeAt: g.ripeAt(this.#opts.quietMs),
       blocked: g.failure !== undefined,
     }
   }

@@ -66,7 +66,7 @@ describe('open sessions: proving while votes arrive', () => {
     expect(summary.coverage!.groups[0]).toMatchObject({ proofs: 2, signers: 10, coveredBeforeDeadline: 10 })
   })
 
-  it('the head group goes first; a smaller group runs beside its votes only if it ends before the head must start', async () => {
+  it('a settled group goes at once; the head waits while its votes still come, then goes once they settle', async () => {
     const { clock, engine, prover, t0 } = setup()
     const s = open(engine)
     const got = results(s)
@@ -76,12 +76,29 @@ describe('open sessions: proving while votes arrive', () => {
     await s.done
     expect(prover.calls.map((c) => [c.group.signatures.length, c.startedAt! - t0])).toEqual([
       [3, 50],
-      [21, 450],
+      [21, 460], // 3 of its 20 ms gaps after its last vote at 400
     ])
     expect(got.map((r) => [r.signerCount, r.late])).toEqual([
       [3, false],
       [21, false],
     ])
+  })
+
+  it('while votes trickle in, the final proof starts as late as it can and ends at the deadline with the votes it has', async () => {
+    const { clock, engine, prover, t0 } = setup()
+    const s = open(engine) // deadline at 1000
+    const got = results(s)
+    await trickle(clock, (v) => s.add(v), 1, 0, 31, 30) // a vote every 30 ms, t = 0..900: never a pause
+    await clock.advance(500)
+    await s.done
+    const [call] = prover.calls
+    expect(prover.calls).toHaveLength(1)
+    const started = call!.startedAt! - t0
+    const votes = call!.group.signatures.length
+    expect(votes).toBe(Math.floor(started / 30) + 1) // every vote in by then
+    expect(started + 100 + 10 * votes).toBeLessThanOrEqual(1000)
+    expect(started + 100 + 10 * (votes + 1) + 30).toBeGreaterThan(1000) // one more vote would not have fitted
+    expect(got).toEqual([expect.objectContaining({ signerCount: votes, late: false })])
   })
 
   it('a head group that no longer fits in full is proved from the largest prefix of its votes that does, first', async () => {
@@ -272,11 +289,11 @@ describe('open sessions in the engine', () => {
 
   it('a failed proof keeps the group from being proved again; an earlier aggregate stays its outcome', async () => {
     const { clock, engine, prover } = setup({ fail: (g) => (g.signatures.length > 2 ? new Error('bad vote') : undefined) })
-    const s = open(engine)
+    const s = open(engine, { deadlineMs: 5000 })
     s.addMany([vote(1, 0), vote(1, 1)])
     await clock.advance(200) // proved with 2
     s.add(vote(1, 2))
-    await clock.advance(200) // the proof with 3 fails
+    await clock.advance(800) // settled at 800, the proof with 3 fails at 930
     s.add(vote(1, 3))
     s.seal()
     await clock.advance(1000)
