@@ -93,7 +93,9 @@ async function main(argv) {
     const intervalMs = options.slotMs / options.intervals
     out(
       `slots 1..${options.slots} of ${options.slotMs} ms, ${options.intervals} intervals of ${fmt(intervalMs)} ms: ` +
-        `signatures arrive in intervals 0-1, a session starts at interval 2 with a ${fmt(intervalMs - DEADLINE_MARGIN_MS)} ms deadline (${DEADLINE_MARGIN_MS} ms before interval 3)`,
+        (options.mode === 'open'
+          ? `signatures arrive in intervals 0-1 into a session opened at interval 0 (--mode open); deadline ${DEADLINE_MARGIN_MS} ms before interval 3`
+          : `signatures arrive in intervals 0-1, a session starts at interval 2 (--mode snapshot) with a ${fmt(intervalMs - DEADLINE_MARGIN_MS)} ms deadline (${DEADLINE_MARGIN_MS} ms before interval 3)`),
     )
     stoppedDuring = ''
     run = await runSlots({ prover, keys: keys.keys, options, out, signal: stop.signal })

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
  * @property {number} intervals intervals per slot (sessions need interval 3 to exist)
  * @property {number} validators number of validators (one XMSS key each)
  * @property {'lean-multisig' | 'simulated' | undefined} backend forced backend, or undefined to pick
+ * @property {'open' | 'snapshot'} mode open: prove while votes arrive; snapshot: at interval 2, as clients do
  * @property {string} cacheDir where keys are cached between runs
  * @property {boolean} verbose print each aggregate as it is published
  * @property {boolean} help
@@ -17,8 +18,11 @@ import { parseArgs } from 'node:util'
 export const USAGE = `Usage: npm run demo -- [flags]    (or: node demo/aggregator.mjs [flags])
 
 A small aggregator on a slot clock: validators sign attestation data during intervals 0 and 1,
-an aggregation session starts at interval 2 with a deadline 50 ms before interval 3, and each
-aggregate is published as it lands. One line per slot, a summary at the end.
+and every aggregate must be published by 50 ms before interval 3 (the deadline). By default
+(--mode open) a session opens at the start of the slot and takes each vote as it arrives: groups
+are proved as their votes settle and proved again with later votes while that fits. With
+--mode snapshot a session starts at interval 2 over the votes received, as lean clients do.
+Each aggregate is published as it lands. One line per slot, a summary at the end.
 
 Flags (all optional):
   --slots <n>          slots to run, then stop (default 8)
@@ -26,6 +30,7 @@ Flags (all optional):
   --intervals <n>      intervals per slot, at least 4 (default 5: 800 ms each)
   --validators <n>     validators, 4..4096 (default 32)
   --backend <name>     lean-multisig | simulated (default: lean-multisig if this build has it)
+  --mode <name>        open | snapshot (default open)
   --cache-dir <dir>    key cache (default ./demo-keys)
   --verbose            print each aggregate as it is published
   --help               this text
@@ -58,6 +63,8 @@ export function parseDemoArgs(argv) {
   }
   /** @type {DemoOptions['backend']} */
   const chosen = backend
+  const mode = values.mode
+  if (mode !== 'open' && mode !== 'snapshot') throw new UsageError(`--mode must be open or snapshot, not '${mode}'`)
   /** @type {DemoOptions} */
   const options = {
     slots: int('--slots', values.slots, 1, 10_000),
@@ -65,6 +72,7 @@ export function parseDemoArgs(argv) {
     intervals: int('--intervals', values.intervals, 4, 100),
     validators: int('--validators', values.validators, 4, 4096),
     backend: chosen,
+    mode,
     cacheDir: values['cache-dir'] ?? 'demo-keys',
     verbose: values.verbose ?? false,
     help: values.help ?? false,
@@ -89,6 +97,7 @@ function parse(argv) {
       intervals: { type: 'string', default: '5' },
       validators: { type: 'string', default: '32' },
       backend: { type: 'string' },
+      mode: { type: 'string', default: 'open' },
       'cache-dir': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

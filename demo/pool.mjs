@@ -98,6 +98,11 @@ export class AttestationPool {
     return { inputs, meta }
   }
 
+  /** The on-time signatures received so far for `data` of `slot`. */
+  onTime(/** @type {number} */ slot, /** @type {DataName} */ data) {
+    return [...(this.#entries.get(keyOf(slot, data))?.onTime ?? [])]
+  }
+
   /** Forget everything about slots before `slot`. */
   prune(/** @type {number} */ slot) {
     for (const [key, entry] of this.#entries) if (entry.slot < slot) this.#entries.delete(key)

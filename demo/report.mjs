@@ -12,8 +12,9 @@
  * @property {number} slot
  * @property {GroupMeta[]} meta one per input group
  * @property {number} toProve groups left after the snapshot dropped trivial and duplicate ones
- * @property {{ label: string, ms: number, late: boolean, signers: number, signatures: number }[]} proofs in landing order:
- *   signers covered by the aggregate, raw signatures it took in
+ * @property {{ index: number, label: string, ms: number, late: boolean, signers: number, signatures: number, improves: boolean }[]} proofs
+ *   in landing order: signers covered by the aggregate, raw signatures it took in, whether it
+ *   replaced an earlier aggregate of its group (open mode)
  * @property {SessionSummary | undefined} summary
  * @property {{ p99: number, max: number } | undefined} loop event-loop delay during the slot, ms
  */
@@ -35,7 +36,7 @@ const COLUMNS = [
   ['late', 5],
   ['loop p99', 9],
   ['skipped (by reason)', -26],
-  ['prove ms (* = late)', -0],
+  ['prove ms (* = late, + = re-proved with more votes)', -0],
 ]
 
 /** @param {(string | number)[]} cells */
@@ -54,12 +55,32 @@ export function tableHeader() {
   return row(COLUMNS.map(([name]) => /** @type {string} */ (name)))
 }
 
+/**
+ * Signers covered before the deadline: per group, the signers of its widest aggregate published in
+ * time, against the distinct signers the group held (raw votes, and a child's signers).
+ * @param {SlotRecord} r
+ */
+export function coverageOf(r) {
+  const total = r.meta.reduce((n, m) => n + m.signers, 0)
+  /** @type {Map<number, number>} */
+  const best = new Map()
+  for (const p of r.proofs) if (!p.late) best.set(p.index, Math.max(best.get(p.index) ?? 0, p.signers))
+  const covered = [...best.values()].reduce((a, b) => a + b, 0)
+  return { covered, total }
+}
+
+/** The slot's head vote (its largest group): published before the deadline, and in full? */
+export function headOf(/** @type {SlotRecord} */ r) {
+  const index = r.meta.findIndex((m) => m.label === 'head')
+  const inTime = r.proofs.filter((p) => p.index === index && !p.late)
+  const signers = r.meta[index]?.signers ?? 0
+  return { published: inTime.length > 0, full: inTime.some((p) => p.signers >= signers) }
+}
+
 /** One aligned line for a slot whose session has settled. */
 export function slotLine(/** @type {SlotRecord} */ r) {
   const s = /** @type {SessionSummary} */ (r.summary)
-  // Raw signatures received vs taken into a published aggregate (a child's signers were counted in its own slot).
-  const total = r.meta.reduce((n, m) => n + m.signatures, 0)
-  const covered = r.proofs.reduce((n, p) => n + p.signatures, 0)
+  const { covered, total } = coverageOf(r)
   return row([
     r.slot,
     s.considered,
@@ -68,7 +89,7 @@ export function slotLine(/** @type {SlotRecord} */ r) {
     s.late,
     r.loop ? `${fmt(r.loop.p99)} ms` : '-',
     notProved(s) || '-',
-    r.proofs.map((p) => `${fmt(p.ms)}${p.late ? '*' : ''}`).join(' ') || '-',
+    r.proofs.map((p) => `${fmt(p.ms)}${p.late ? '*' : ''}${p.improves ? '+' : ''}`).join(' ') || '-',
   ])
 }
 
@@ -143,11 +164,14 @@ export function summaryLines(run, { slots, closeNote }) {
   // Groups waited and nothing was proved; a session the demo itself stopped (Ctrl-C) does not count.
   const stoppedByUs = (/** @type {SessionSummary | undefined} */ s) => s?.outcome === 'cancelled' || s?.outcome === 'closed'
   const starved = records.filter((r) => r.toProve > 0 && r.summary?.aggregated === 0 && !stoppedByUs(r.summary)).map((r) => r.slot)
-  const signaturesTotal = records.reduce((n, r) => n + r.meta.reduce((m, g) => m + g.signatures, 0), 0)
-  const covered = proofs.reduce((n, p) => n + p.signatures, 0)
+  const coverage = records.map(coverageOf)
+  const covered = coverage.reduce((n, c) => n + c.covered, 0)
+  const signersTotal = coverage.reduce((n, c) => n + c.total, 0)
   const budget = firstBudgetSkip(records)
   // The head vote is each slot's largest group, the one the safe-target update needs most.
-  const headSlots = new Set(records.filter((r) => r.proofs.some((p) => p.label === 'head')).map((r) => r.slot))
+  const heads = records.map(headOf)
+  const replaced = proofs.filter((p) => p.improves).length
+  const replacedMs = sum((s) => s.coverage?.replacedProofMs ?? 0)
 
   const how =
     run.stoppedIn === undefined
@@ -162,8 +186,12 @@ export function summaryLines(run, { slots, closeNote }) {
     `  groups      ${sum((s) => s.considered)}: proved ${sum((s) => s.aggregated)} (late ${proofs.filter((p) => p.late).length}), ` +
       `skipped ${sum((s) => s.skipped)}${Object.keys(skipped).length ? ` (${list(skipped)})` : ''}, ` +
       `failed ${sum((s) => s.failed)}${Object.keys(failed).length ? ` (${list(failed)})` : ''}, abandoned while proving ${sum((s) => s.cancelled)}`,
-    `  covered     ${covered} of ${signaturesTotal} signatures received went into a published aggregate`,
-    `  head vote   published in ${headSlots.size} of ${plural(records.length, 'slot')} (each slot's largest group)`,
+    `  covered     ${covered} of ${signersTotal} signers covered by aggregates published before the deadline`,
+    `  head vote   published before the deadline in ${heads.filter((h) => h.published).length} of ${plural(records.length, 'slot')}, ` +
+      `in full in ${heads.filter((h) => h.full).length} (each slot's largest group)`,
+    ...(replaced > 0 || replacedMs > 0
+      ? [`  re-proved   ${plural(replaced, 'aggregate')} replaced an earlier one with more votes; ${fmt(replacedMs)} ms of prover time went to replaced proofs`]
+      : []),
     `  starved     ${starved.length} of ${plural(records.length, 'slot')} aggregated nothing while groups waited${starved.length ? `: slots ${starved.join(', ')}` : ''}`,
     proveMs.length
       ? `  prove ms    mean ${fmt(proveMs.reduce((a, b) => a + b, 0) / proveMs.length)}, max ${fmt(Math.max(...proveMs))} over ${plural(proveMs.length, 'proof')}`

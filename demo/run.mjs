@@ -2,8 +2,13 @@
 /**
  * The slot loop: what an aggregator does each slot.
  *   intervals 0-1  signatures arrive (validators sign, spread over the two intervals)
- *   interval 2     snapshot the pool, start a session with a deadline 50 ms before interval 3
- *   as they land   publish each aggregate (it becomes a child for late signatures next slot)
+ *   --mode open (default): a session opens at interval 0 and takes each signature as it arrives;
+ *                  the previous slot's late head votes are re-proved from raw signatures with that
+ *                  slot's on-time ones (recursion costs seconds per child at this revision)
+ *   --mode snapshot: at interval 2, snapshot the pool and start a session (late head votes take
+ *                  the previous slot's published aggregate as a child)
+ *   deadline       50 ms before interval 3, in both modes
+ *   as they land   publish each aggregate
  * A slot's line is printed once its session has settled and the slot has ended.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -29,7 +34,7 @@ const ARRIVAL_MARGIN_MS = 20
  * @param {object} o
  * @param {Prover} o.prover set up
  * @param {SecretKey[]} o.keys one per validator
- * @param {{ slots: number, slotMs: number, intervals: number, verbose: boolean }} o.options
+ * @param {{ slots: number, slotMs: number, intervals: number, verbose: boolean, mode: 'open' | 'snapshot' }} o.options
  * @param {(line: string) => void} o.out
  * @param {AbortSignal} o.signal aborting it stops the run cleanly
  * @returns {Promise<RunResult>}
@@ -49,6 +54,8 @@ export async function runSlots({ prover, keys, options, out, signal }) {
   const pending = new Set()
   /** @type {Set<AggregationSession>} */
   const sessions = new Set()
+  /** @type {Map<number, { session: import('leanagg').OpenAggregationSession, record: SlotRecord }>} */
+  const open = new Map()
   /** @type {Map<number, SlotRecord>} */
   const records = new Map()
   /** @type {Map<number, { p99: number, max: number }>} */
@@ -109,7 +116,7 @@ export async function runSlots({ prover, keys, options, out, signal }) {
           const key = /** @type {SecretKey} */ (keys[task.validator])
           track(
             prover.sign(key, task.message, task.signSlot, { signal: signing.signal }).then(
-              (signature) => pool.add(task, { publicKey: key.publicKey, signature }),
+              (signature) => arrived(slot, task, { publicKey: key.publicKey, signature }),
               (err) => {
                 if (!signing.signal.aborted) fail(err)
               },
@@ -122,6 +129,47 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     }
   }
 
+  // A signature arrived during `slot`: into the pool, and into the slot's open session if any.
+  const arrived = (
+    /** @type {number} */ slot,
+    /** @type {import('./workload.mjs').SigningTask} */ task,
+    /** @type {import('leanagg').SignedBy} */ signedBy,
+  ) => {
+    const current = open.get(slot)
+    // The previous slot's head, re-proved from raw: its on-time votes go in with the first late one.
+    const before = current && task.late ? pool.onTime(task.signSlot, task.data) : []
+    pool.add(task, signedBy)
+    if (!current || current.session.sealed) return
+    const signatures = [...before, signedBy]
+    const receipt = current.session.add({ message: task.message, slot: task.signSlot, signatures, priority: task.late ? 0 : 1 })
+    const meta = current.record.meta
+    meta[receipt.index] ??= {
+      label: task.late ? `head@${task.signSlot}+late` : task.data,
+      slot: task.signSlot,
+      data: task.data,
+      signatures: 0,
+      signers: 0,
+      children: 0,
+    }
+    const m = /** @type {GroupMeta} */ (meta[receipt.index])
+    m.signatures += receipt.added
+    m.signers += receipt.added
+  }
+
+  const openSlot = (/** @type {number} */ slot) => {
+    pool.prune(slot - 1)
+    const deadlineAt = clock.intervalStart(slot, 3) - DEADLINE_MARGIN_MS
+    const session = prover.openSession({ deadlineAt, late: 'deliver' })
+    /** @type {SlotRecord} */
+    const record = { slot, meta: [], toProve: 0, proofs: [], summary: undefined, loop: undefined }
+    records.set(slot, record)
+    open.set(slot, { session, record })
+    follow(session, record, () => {
+      open.delete(slot)
+      record.toProve = record.meta.filter((m) => m.signatures >= 2).length
+    })
+  }
+
   const startSession = (/** @type {number} */ slot) => {
     const { inputs, meta } = pool.groupsFor(slot)
     pool.prune(slot)
@@ -131,10 +179,15 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     /** @type {SlotRecord} */
     const record = { slot, meta, toProve: snapshot.groups.length, proofs: [], summary: undefined, loop: undefined }
     records.set(slot, record)
+    follow(session, record)
+  }
+
+  const follow = (/** @type {AggregationSession} */ session, /** @type {SlotRecord} */ record, onDone = () => {}) => {
     sessions.add(session)
     track(
       publish(session, record).then(() => {
         sessions.delete(session)
+        onDone()
         flush()
       }, fail),
     )
@@ -146,11 +199,13 @@ export async function runSlots({ prover, keys, options, out, signal }) {
       const m = /** @type {GroupMeta} */ (record.meta[result.index])
       pool.publish(m.slot, m.data, result.aggregate)
       const proof = {
+        index: result.index,
         label: m.label,
         ms: result.provedAt - result.startedAt,
         late: result.late,
         signers: result.signerCount,
         signatures: result.signatureCount,
+        improves: result.improves !== undefined,
       }
       record.proofs.push(proof)
       if (options.verbose) {
@@ -165,8 +220,9 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     try {
       if (interval === 0) {
         if (slot > first) endSlot(slot - 1)
+        if (options.mode === 'open') openSlot(slot)
         startSlot(slot)
-      } else if (interval === 2) startSession(slot)
+      } else if (interval === 2 && options.mode === 'snapshot') startSession(slot)
     } catch (err) {
       fail(err)
     }
