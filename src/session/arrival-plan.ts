@@ -30,6 +30,8 @@ export interface ArrivalCandidate {
   readonly served: boolean
   /** When its votes count as settled: a quiet spell after its last one. */
   readonly ripeAt: number
+  /** Votes per ms it has been receiving: what waiting longer would add. */
+  readonly rate: number
   /** It cannot be proved again (a proof of it failed on its inputs). */
   readonly blocked?: boolean
 }
@@ -118,37 +120,45 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
     reserved = fullNeed(head)
   }
 
-  // The final proofs: the set that gains the most in the time left, the head always in it.
-  const others = ranked.filter((item) => !(headAtRisk && item.c === head))
-  const chosen = chooseWithin(others, deadlineAt - startAt - reserved, (item) => need(item.estimateMs))
+  // The final proofs: the set that gains the most in the time left, the head always in it. A group
+  // too large for the time left competes with the largest prefix of its votes that fits.
+  const capacity = deadlineAt - startAt - reserved
+  const others = ranked
+    .filter((item) => !(headAtRisk && item.c === head))
+    .flatMap((item) => (need(item.estimateMs) <= capacity ? [item] : prefixItem(input, item, capacity, need)))
+  const chosen = chooseWithin(rankItems(others), capacity, (item) => need(item.estimateMs))
   const finals = headAtRisk ? [...ranked.filter((item) => item.c === head), ...chosen] : chosen
-  if (finals.length === 0) {
-    // Nothing fits in full: the largest prefix of the most valuable group that still adds signers.
-    for (const item of others) {
-      const take = largestTake(input, item.c, deadlineAt - startAt, need)
-      if (take !== undefined) return start(item.c, take, 'fits')
-    }
-    return WAIT
-  }
+  if (finals.length === 0) return WAIT
   // A group whose votes settled will not grow: prove it now, and leave the end of the window to
   // groups still collecting votes.
   const settled = finals.find((item) => ripe(item.c))
-  if (settled) return start(settled.c, settled.c.raw, 'fits')
+  if (settled) return start(settled.c, settled.take, 'fits')
   // The rest run back to back up to the deadline: start the first once the window opens, with the
-  // group expected to settle first, so the last votes of the others still make it in.
+  // group whose votes come slowest, so the groups gaining the most from waiting go last.
   const windowAt = deadlineAt - finals.reduce((sum, item) => sum + need(item.estimateMs), 0)
-  const next = finals.reduce((a, b) => (b.c.ripeAt < a.c.ripeAt ? b : a))
-  if (startAt >= windowAt) return start(next.c, next.c.raw, 'fits')
+  const next = finals.reduce((a, b) => (b.c.rate < a.c.rate ? b : a))
+  if (startAt >= windowAt) return start(next.c, next.take, 'fits')
   return wakeAt(now, [windowAt, ...finals.map((item) => item.c.ripeAt)])
 }
 
 interface Ranked extends PlanItem {
   readonly c: ArrivalCandidate
+  /** Raw signatures the proof takes (all of them, or a prefix). */
+  readonly take: number
 }
 
 /** Rank by priority, then signers gained per estimated ms, then gain (plan.ts's order). */
 function rank(open: readonly ArrivalCandidate[]): Ranked[] {
-  return rankItems(open.map((c) => ({ c, index: c.index, priority: c.priority, gain: c.signersOf(c.raw) - c.covered, estimateMs: c.estimateMs(c.raw) })))
+  return rankItems(
+    open.map((c) => ({ c, take: c.raw, index: c.index, priority: c.priority, gain: c.signersOf(c.raw) - c.covered, estimateMs: c.estimateMs(c.raw) })),
+  )
+}
+
+/** `item` cut to the largest prefix of its votes that fits `capacityMs`, if one adds signers. */
+function prefixItem(input: ArrivalStepInput, item: Ranked, capacityMs: number, need: (ms: number) => number): Ranked[] {
+  const take = largestTake(input, item.c, capacityMs, need)
+  if (take === undefined) return []
+  return [{ ...item, take, gain: item.c.signersOf(take) - item.c.covered, estimateMs: item.c.estimateMs(take) }]
 }
 
 function inputsOf(input: ArrivalStepInput, c: ArrivalCandidate, take: number): number {

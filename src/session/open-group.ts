@@ -79,6 +79,11 @@ export class OpenGroup {
     this.lastArrivalAt = now
   }
 
+  /** Inputs (votes and children) per ms since its first one. */
+  rate(now: number): number {
+    return (this.raw + this.childCount) / Math.max(1, now - this.firstArrivalAt)
+  }
+
   /**
    * When its votes count as settled: no new one for `quietMs`, or for three of its average gaps
    * if they come slower than that (a steady trickle is not a pause).

@@ -283,6 +283,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       covered: g.covered,
       served: g.served,
       ripeAt: g.ripeAt(this.#opts.quietMs),
+      rate: g.rate(now),
       blocked: g.failure !== undefined,
     }
   }
