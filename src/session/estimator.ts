@@ -2,6 +2,11 @@
  * Proving-cost model: ms = baseMs + perSignerMs * signers + perChildMs * children, fitted online
  * by recursive least squares with forgetting, starting from a prior the caller can pass. Proofs
  * that shared the prover with others are not fitted into it: they teach the shared-pool slowdown.
+ * Robust to outliers (Huber): a sample's prediction error is clipped to a few residual deviations
+ * (at least a quarter of the prediction) before it updates the fit, and the residual deviation is
+ * tracked from clipped errors, so one cold or preempted proof moves the estimate by a bounded step
+ * and does not widen the gate for the next. A second outlier in a row on the same side is taken in
+ * full: a lasting change gets through at once.
  */
 import { LeanAggError } from '../errors.js'
 
@@ -12,10 +17,12 @@ export interface CostPrior {
 }
 
 /**
- * Order-of-magnitude prior from what clients report for leanMultisig (a few hundred ms to a few
- * seconds per group on devnet hardware). Pass your own measured prior; the fit replaces it fast.
+ * Prior from leanMultisig at the pinned revision, measured through leanagg on a 2-core AVX2 machine
+ * (README benchmarks): 1 signature about 280 ms, 8 about 450-560, 32 about 900, 128 about 2300;
+ * each child aggregate about 2 s more (2 children of 8 take 4.4-4.6 s). A linear fit of those.
+ * Pass your own measured prior on other hardware; the fit replaces it within a few proofs.
  */
-export const DEFAULT_COST_PRIOR: Readonly<CostPrior> = Object.freeze({ baseMs: 300, perSignerMs: 4, perChildMs: 150 })
+export const DEFAULT_COST_PRIOR: Readonly<CostPrior> = Object.freeze({ baseMs: 300, perSignerMs: 16, perChildMs: 2000 })
 
 export interface CostSample {
   /** Raw signatures proved (children's signers are not re-verified). */
@@ -72,6 +79,8 @@ export class OnlineCostEstimator implements CostEstimator {
   readonly #lambda: number
   #samples = 0
   #residualVar = 0
+  /** Sign of the last sample's error if it was clipped, else 0. */
+  #lastOutlier = 0
   #shared: number
 
   constructor(options: OnlineCostEstimatorOptions = {}) {
@@ -111,7 +120,13 @@ export class OnlineCostEstimator implements CostEstimator {
       return
     }
     const x = [1, signers, children]
-    const err = ms - dot(this.#theta, x)
+    const predicted = dot(this.#theta, x)
+    const raw = ms - predicted
+    // One outlier is clipped; a second in a row on the same side is a change, and counts in full.
+    const limit = this.#clipAt(predicted)
+    const outlier = Math.abs(raw) > limit ? Math.sign(raw) : 0
+    const err = outlier !== 0 && outlier === this.#lastOutlier ? raw : clip(raw, limit)
+    this.#lastOutlier = outlier
     const px = this.#p.map((row) => dot(row, x))
     const gain = px.map((v) => v / (this.#lambda + dot(x, px)))
     for (let i = 0; i < 3; i++) this.#theta[i]! += gain[i]! * err
@@ -121,6 +136,11 @@ export class OnlineCostEstimator implements CostEstimator {
     this.#p = tr > this.#p0Trace ? next.map((row) => row.map((v) => (v * this.#p0Trace) / tr)) : next
     this.#residualVar = this.#samples === 0 ? err * err : 0.9 * this.#residualVar + 0.1 * err * err
     this.#samples++
+  }
+
+  /** Errors beyond this are clipped: 3 residual deviations, at least a quarter of the prediction (and 20 ms). */
+  #clipAt(predicted: number): number {
+    return Math.max(3 * Math.sqrt(this.#residualVar), 0.25 * Math.abs(predicted), 20)
   }
 
   /** A shared proof took `ratio` times its solo estimate with `concurrent` at once on average. */
@@ -133,6 +153,10 @@ export class OnlineCostEstimator implements CostEstimator {
     const [baseMs, perSignerMs, perChildMs] = this.#theta as [number, number, number]
     return { baseMs, perSignerMs, perChildMs, samples: this.#samples, residualStdMs: Math.sqrt(this.#residualVar), sharedSlowdown: this.#shared }
   }
+}
+
+function clip(v: number, limit: number): number {
+  return Math.max(-limit, Math.min(limit, v))
 }
 
 function dot(a: readonly number[], b: readonly number[]): number {

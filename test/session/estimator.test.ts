@@ -67,4 +67,42 @@ describe('OnlineCostEstimator', () => {
     expect(e.snapshot()).toMatchObject({ samples: 0, baseMs: 500 })
     expect(() => new OnlineCostEstimator({ sharedSlowdown: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
+
+  it('one outlier moves the estimate by a bounded step, and normal proofs bring it back', () => {
+    // As on the real prover: proofs of 27 signatures take ~900 ms, the first after setup ran cold.
+    const e = new OnlineCostEstimator()
+    for (let i = 0; i < 10; i++) e.observe({ signers: 20 + (i % 3) * 8, children: 0, ms: 450 + 16 * (20 + (i % 3) * 8) })
+    const before = e.estimate(27, 0)
+    e.observe({ signers: 27, children: 0, ms: 1575 })
+    const after = e.estimate(27, 0)
+    expect(after - before).toBeGreaterThan(0)
+    expect(after - before).toBeLessThan(0.3 * before)
+    for (let i = 0; i < 5; i++) e.observe({ signers: 27, children: 0, ms: 450 + 16 * 27 })
+    expect(Math.abs(e.estimate(27, 0) - (450 + 16 * 27))).toBeLessThan(0.05 * before)
+  })
+
+  it('a cold first sample cannot make the estimate exceed twice the prior', () => {
+    const e = new OnlineCostEstimator()
+    const prior = e.estimate(27, 0)
+    e.observe({ signers: 27, children: 0, ms: 10 * prior })
+    expect(e.estimate(27, 0)).toBeLessThan(2 * prior)
+  })
+
+  it('a second outlier on the same side is a change, not an outlier: it counts in full', () => {
+    const trained = () => {
+      const e = new OnlineCostEstimator()
+      for (let i = 0; i < 10; i++) e.observe({ signers: 8 + (i % 4) * 8, children: 0, ms: 300 + 16 * (8 + (i % 4) * 8) })
+      return e
+    }
+    const once = trained()
+    const base = once.estimate(20, 0)
+    once.observe({ signers: 20, children: 0, ms: 2 * base })
+    const firstStep = once.estimate(20, 0) - base
+    const twice = trained()
+    twice.observe({ signers: 20, children: 0, ms: 2 * base })
+    twice.observe({ signers: 20, children: 0, ms: 2 * base })
+    const secondStep = twice.estimate(20, 0) - base - firstStep
+    expect(firstStep).toBeGreaterThan(0)
+    expect(secondStep).toBeGreaterThan(2 * firstStep)
+  })
 })
