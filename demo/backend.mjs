@@ -6,14 +6,14 @@ import { availableBackends } from 'leanagg'
 /** @typedef {import('leanagg').SimulatedOptions} SimulatedOptions */
 
 /**
- * The simulated backend's latency model, fitted to the real prover as measured on 2-core AMD
- * EPYC machines (AVX2) through leanagg: about 0.35-0.45 s for a group of 1-4
- * signatures, 1.1 s for 24, 1.6 s for 32, and about 2.5 s more per child aggregate. The simulated
- * backend also charges perSignerMs for each child signer (the real prover does not re-verify
- * them), so perChildMs is set lower to land near the real cost of the demo's child groups.
+ * The simulated backend's latency model, a linear fit to the real prover as measured through
+ * leanagg on 2-core AMD EPYC machines (AVX2): 1 signature about 280 ms, 8 about 450-560, 32 about
+ * 900, 128 about 2300, and about 2 s more per child aggregate (2 children of 8 take 4.4-4.6 s). The
+ * simulated backend also charges perSignerMs for each child signer (the real prover does not
+ * re-verify them), so perChildMs is a little under 2 s.
  * @type {Readonly<SimulatedOptions>}
  */
-export const SIMULATED_MODEL = Object.freeze({ setupMs: 0, proveBaseMs: 400, perSignerMs: 30, perChildMs: 2000, verifyMs: 60 })
+export const SIMULATED_MODEL = Object.freeze({ setupMs: 0, proveBaseMs: 300, perSignerMs: 15, perChildMs: 1850, verifyMs: 60 })
 
 /**
  * The backend to use: the forced one, else the real prover when this build has it.
