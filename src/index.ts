@@ -23,6 +23,7 @@ export {
   availableBackends,
   defaultIsolation,
   DEFAULT_MAX_AGGREGATE_BYTES,
+  DEFAULT_WARM_UP_SIGNERS,
   reportedExternalMemory,
   type BatchItem,
   type BatchResult,
@@ -31,6 +32,7 @@ export {
   type Isolation,
   type ProverCapabilities,
   type ProverOptions,
+  type SetupOptions,
   type VerifyAggregateOptions,
 } from './prover.js'
 export type { CrashFault, SimulatedOptions } from './native.js'

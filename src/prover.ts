@@ -3,7 +3,7 @@ import { abortable, startAbortable, type NativeRun } from './abort.js'
 import { Aggregate, MergedAggregate, SecretKey, type BackendName } from './aggregate.js'
 import { callSync, closedError, fromNative, LeanAggError } from './errors.js'
 import { Lane } from './lane.js'
-import { DEFAULT_LOG_INV_RATE } from './limits.js'
+import { DEFAULT_LOG_INV_RATE, MAX_GROUP_SIGNERS } from './limits.js'
 import { slot as checkSlot, u32 } from './validate.js'
 import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
@@ -21,6 +21,23 @@ import type { AggregateOptions, AggregationGroup, OpOptions } from './types.js'
 export { DEFAULT_LOG_INV_RATE }
 /** Default cap on untrusted aggregate bytes (leanMultisig proofs are about 140-260 KB). */
 export const DEFAULT_MAX_AGGREGATE_BYTES = 1 << 20
+
+/**
+ * Signatures in the default warm-up proof: a proof faults in memory in proportion to its size,
+ * and one of 2 signatures left the next proof of 27 nearly as cold as none, where one of 32 made
+ * it as fast as the rest (bench/lib/warmup-probe.mjs).
+ */
+export const DEFAULT_WARM_UP_SIGNERS = 32
+
+/** Options of `prover.setup()`. */
+export interface SetupOptions extends OpOptions {
+  /**
+   * End setup with one proof of this many throwaway signatures (`true`: DEFAULT_WARM_UP_SIGNERS)
+   * so the first real proof runs warm. Default: true for 'lean-multisig' (its first proof after
+   * setup runs up to 2x slower), false for 'simulated'.
+   */
+  warmUp?: boolean | number
+}
 
 export interface ProverOptions {
   /** Which prover: the real 'lean-multisig' (needs the real-prover build) or 'simulated'. */
@@ -196,13 +213,24 @@ export class Prover implements GroupProver {
   /**
    * Prepare the prover (leanMultisig compiles its aggregation program: seconds). Idempotent and
    * safe to call concurrently: later calls await the first. A failed setup can be retried.
+   * With `warmUp` (the default on leanMultisig) setup ends with one small proof through the path
+   * later proofs take, so the first proof of a slot does not run cold.
    */
-  setup(options: OpOptions = {}): Promise<void> {
+  setup(options: SetupOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(closedError())
+    let warmUp: number
+    try {
+      warmUp = warmUpSigners(options.warmUp ?? this.backend === 'lean-multisig')
+    } catch (e) {
+      return Promise.reject(e)
+    }
     if (!this.setupPromise) {
       const started = Date.now()
       this.setupPromise = abortable(undefined, () => this.handle.setup()).then(
-        (threads) => this.logger.debug('prover set up', { backend: this.backend, threads, ms: Date.now() - started }),
+        async (threads) => {
+          this.logger.debug('prover set up', { backend: this.backend, threads, ms: Date.now() - started })
+          if (warmUp > 0) await this.warmUp(warmUp)
+        },
         (e: unknown) => {
           this.setupPromise = undefined
           throw e
@@ -212,6 +240,24 @@ export class Prover implements GroupProver {
     const shared = this.setupPromise
     // Aborting one caller's wait does not cancel the shared setup others await.
     return options.signal ? abortable(options.signal, () => shared) : shared
+  }
+
+  /**
+   * One proof of `signers` throwaway keys' signatures: the worker that serves the next proofs (or
+   * this process) faults in its working set now, not during a slot. A failure is logged, not
+   * thrown: the prover is set up either way.
+   */
+  private async warmUp(signers: number): Promise<void> {
+    const started = Date.now()
+    try {
+      const message = new Uint8Array(32)
+      const keys = await Promise.all(Array.from({ length: signers }, (_, n) => this.generateKey(new Uint8Array(32).fill(n + 1), 0, 1)))
+      const signatures = await Promise.all(keys.map(async (key) => ({ publicKey: key.publicKey, signature: await this.sign(key, message, 0) })))
+      await this.aggregate({ message, slot: 0, signatures })
+      this.logger.debug('prover warmed up', { ms: Date.now() - started })
+    } catch (err) {
+      this.logger.warn('prover warm-up failed', { err })
+    }
   }
 
   /** The prover's 8-field-element message for a 32-byte message (see README, "Messages"). */
@@ -418,4 +464,13 @@ function positiveInt(name: string, value: unknown): number {
     throw new LeanAggError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(value)}`)
   }
   return value
+}
+
+function warmUpSigners(warmUp: boolean | number): number {
+  if (warmUp === true) return DEFAULT_WARM_UP_SIGNERS
+  if (warmUp === false) return 0
+  if (!Number.isInteger(warmUp) || warmUp < 2 || warmUp > MAX_GROUP_SIGNERS) {
+    throw new LeanAggError('INVALID_ARGUMENT', `warmUp must be a boolean or an integer in 2..=${MAX_GROUP_SIGNERS}`)
+  }
+  return warmUp
 }

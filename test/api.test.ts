@@ -10,6 +10,8 @@ describe('package surface', () => {
       'AggregationEngine',
       'DEFAULT_LOG_INV_RATE',
       'DEFAULT_MAX_AGGREGATE_BYTES',
+      'DEFAULT_QUIET_MS',
+      'DEFAULT_WARM_UP_SIGNERS',
       'ERROR_CODES',
       'LeanAggError',
       'MergedAggregate',
