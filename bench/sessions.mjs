@@ -8,14 +8,16 @@
 //   node bench/sessions.mjs --lanes 1,2          also leanagg with 2 lanes (simulated)
 //   node bench/sessions.mjs --live [--slots 4]   leanagg's default on the real prover (needs the real-prover build)
 //   node bench/sessions.mjs --live --lanes 1,2 --threads 1,2   lanes x pool sweep, one process per combination
-// Options: --seed N, --slots N, --workload devnet|small|heavy, --curve 1:550,8:850,32:1600,128:3800,
-//          --child-ms 200-500, --shared 0.82, --json (one JSON document on stdout).
+// Options: --seed N, --slots N, --workload devnet|small|heavy, --curve 1:280,8:500,32:900,128:2300,
+//          --child-ms 2100-2300, --shared 0.82, --json (one JSON document on stdout).
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { liveRun } from './sessions/live.mjs'
 import { CHILD_MS, MEASURED_CURVE, SHARED_SLOWDOWN, parseCurve, proveModel } from './sessions/model.mjs'
+import { ARRIVAL_TIMING, ARRIVAL_WORKLOADS, GOSSIP, boundRow, isArrivalWorkload, makeArrivalWorkload } from './sessions/arrivals.mjs'
+import { replayOpen, replaySnapshot } from './sessions/open.mjs'
 import { ethlambda, gean, leanagg, zeam } from './sessions/policies.mjs'
-import { markdown, policyTable, verdict } from './sessions/report.mjs'
+import { arrivalTable, arrivalVerdict, markdown, policyTable, verdict } from './sessions/report.mjs'
 import { replay } from './sessions/replay.mjs'
 import { WORKLOADS, makeWorkload } from './sessions/workload.mjs'
 
@@ -29,7 +31,8 @@ async function simulate() {
   const quick = Boolean(args.quick)
   const slots = Number(args.slots ?? (quick ? 12 : 200))
   const seed = Number(args.seed ?? 1)
-  const names = args.workload ? [args.workload] : quick ? ['devnet'] : Object.keys(WORKLOADS)
+  const all = { ...WORKLOADS, ...ARRIVAL_WORKLOADS }
+  const names = args.workload ? String(args.workload).split(',') : quick ? ['devnet', 'arrival-gossip'] : Object.keys(all)
   const lanes = list(args.lanes, [1])
   const [lo, hi] = String(args['child-ms'] ?? `${CHILD_MS.min}-${CHILD_MS.max}`)
     .split('-')
@@ -39,14 +42,25 @@ async function simulate() {
     childMs: { min: lo, max: hi },
     shared: Number(args.shared ?? SHARED_SLOWDOWN),
   })
-  const runs = [[ethlambda, {}], [zeam, {}], [gean, {}], ...lanes.map((n) => [leanagg, { lanes: n, variant: { lanes: n } }])]
-  const report = { mode: 'simulated', seed, slots, model: { curve: model.curve, childMs: model.childMs, shared: model.shared }, workloads: [] }
+  const clients = [ethlambda, zeam, gean]
+  const runs = [...clients.map((p) => [p, {}]), ...lanes.map((n) => [leanagg, { lanes: n, variant: { lanes: n } }])]
+  const report = { mode: 'simulated', seed, slots, model: { curve: model.curve, childMs: model.childMs, shared: model.shared }, gossip: GOSSIP, workloads: [] }
   for (const name of names) {
-    if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}; one of ${Object.keys(WORKLOADS).join(', ')}`)
-    const work = makeWorkload({ seed, slots, ...WORKLOADS[name] })
+    if (!all[name]) throw new Error(`unknown workload ${name}; one of ${Object.keys(all).join(', ')}`)
     const rows = []
+    if (isArrivalWorkload(name)) {
+      // One prover lane for leanagg here: the bound is one prover's.
+      const work = makeArrivalWorkload({ seed, slots, ...ARRIVAL_WORKLOADS[name] })
+      for (const policy of clients) rows.push(await replaySnapshot(work, policy, { model }))
+      rows.push(await replaySnapshot(work, leanagg, { model, lanes: 1, variant: { lanes: 1, label: 'leanagg (snapshot)' } }))
+      rows.push(await replayOpen(work, { model }))
+      rows.push(boundRow(work, model))
+      report.workloads.push({ name, arrivals: true, rows, verdict: arrivalVerdict(rows) })
+      continue
+    }
+    const work = makeWorkload({ seed, slots, ...WORKLOADS[name] })
     for (const [policy, opts] of runs) {
-      const { policy: _p, ...row } = await replay(work, policy, { model, ...opts })
+      const { policy: _p, trace: _t, ...row } = await replay(work, policy, { model, ...opts })
       rows.push(row)
     }
     report.workloads.push({ name, rows, verdict: verdict(rows) })
@@ -62,6 +76,18 @@ async function simulate() {
   for (const w of report.workloads) {
     const offered = w.rows[0].offered
     console.log(`### ${w.name} (${offered} signers offered, ${w.rows[0].waitingSlots} slots with work)\n`)
+    if (w.arrivals) {
+      const how =
+        ARRIVAL_WORKLOADS[w.name].arrivals === 'gossip'
+          ? `votes sent at ${ARRIVAL_TIMING.sendAt} ms + 0-${GOSSIP.signJitterMs} ms, log-normal gossip delay (median ${GOSSIP.medianMs} ms, sigma ${GOSSIP.sigma})`
+          : `arrivals uniform over interval 1 (${ARRIVAL_TIMING.sendAt}-${ARRIVAL_TIMING.snapshotAt} ms)`
+      console.log(
+        `${how}; snapshot policies at ${ARRIVAL_TIMING.snapshotAt} ms, leanagg (open) from slot start, deadline ${ARRIVAL_TIMING.deadlineAt} ms. Head eligible: a proof of all its votes started at the last one's arrival ends by the deadline. bound: one prover, every arrival and proof time known in advance.\n`,
+      )
+      console.log(arrivalTable(w.rows))
+      console.log(`\n${w.verdict}\n`)
+      continue
+    }
     console.log(policyTable(w.rows))
     console.log(`\n${w.verdict}\n`)
   }

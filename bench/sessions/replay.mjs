@@ -31,7 +31,9 @@ export async function replay(workload, makePolicy, { model, lanes = Infinity, ti
   const last = workload.at(-1)?.slot ?? 0
   // Run well past the last slot so every late proof ends and every session settles.
   await clock.runUntil(tickOf(last) + 120_000)
-  return { name: policy.name, ...tally(workload, events, prover.log, (slot) => tickOf(slot) + timing.deadlineMs), policy }
+  // `trace` (events, the prover's log, the clock's start) is for arrival workloads, which score it their own way.
+  const trace = { events, log: prover.log, t0 }
+  return { name: policy.name, ...tally(workload, events, prover.log, (slot) => tickOf(slot) + timing.deadlineMs), policy, trace }
 }
 
 /**

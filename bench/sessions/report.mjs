@@ -25,3 +25,57 @@ export function markdown(head, body) {
 function seconds(s) {
   return Number.isFinite(s) ? s.toFixed(1) : 'n/a'
 }
+
+/** Arrival workloads: every policy and, last, the offline bound; each row's share of the bound. */
+export function arrivalTable(rows) {
+  const bound = rows.find((r) => r.name === 'bound')
+  const head = [
+    'policy',
+    'signers before deadline',
+    'of bound',
+    'signers late',
+    'head covered before deadline',
+    'head target (covered/eligible)',
+    'slots starved',
+    'prover s after deadline',
+    'prover s replaced/wasted',
+  ]
+  const body = rows.map((r) => [
+    r.name,
+    r.before,
+    bound && bound.before > 0 ? `${((100 * r.before) / bound.before).toFixed(0)}%` : 'n/a',
+    r.name === 'bound' ? '-' : r.late,
+    `${r.headCovered}/${r.slots}`,
+    `${r.headHit}/${r.headEligible} (${(100 * r.headRatio).toFixed(0)}%)`,
+    r.name === 'bound' ? '-' : `${r.starved}/${r.waitingSlots}`,
+    r.name === 'bound' ? '-' : seconds(r.afterDeadlineS),
+    r.name === 'bound' ? '-' : seconds(r.wastedS),
+  ])
+  return markdown(head, body)
+}
+
+/**
+ * The issue's targets on an arrival workload: leanagg (open) covers at least 3x the signers
+ * before the deadline of the best client policy and more than leanagg's snapshot default; the
+ * head group covered in at least 95% of the eligible slots; no starved slot.
+ */
+export function arrivalVerdict(rows) {
+  const open = rows.find((r) => r.name === 'leanagg (open)')
+  const snapshot = rows.find((r) => r.name === 'leanagg (snapshot)')
+  if (!open) return 'leanagg (open) not run'
+  const clients = rows.filter((r) => CLIENTS.includes(r.name))
+  const best = clients.reduce((a, b) => (b.before > a.before ? b : a), clients[0])
+  const checks = []
+  const check = (ok, text) => checks.push(`${ok ? 'ok' : 'MISS'} ${text}`)
+  if (best) {
+    const x = best.before === 0 ? Infinity : open.before / best.before
+    check(
+      x >= 3,
+      `${open.before} signers before the deadline = ${Number.isFinite(x) ? x.toFixed(2) : 'inf'}x the best client's (${best.name}, ${best.before}; target 3x)`,
+    )
+  }
+  if (snapshot) check(open.before > snapshot.before, `${open.before} > leanagg (snapshot)'s ${snapshot.before}`)
+  check(open.headRatio >= 0.95, `head covered in ${open.headHit}/${open.headEligible} eligible slots = ${(100 * open.headRatio).toFixed(1)}% (target 95%)`)
+  check(open.starved === 0, `${open.starved} starved slots (target 0)`)
+  return `leanagg (open): ${checks.join('; ')}`
+}

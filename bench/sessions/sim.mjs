@@ -166,7 +166,7 @@ export function keyOf(message, slot) {
 
 // ---- leanagg inputs for abstract workload groups ---------------------------------------------
 
-const SIGNATURE = new Uint8Array(1208) // canonical zeros: the simulation never verifies signatures
+export const SIGNATURE = new Uint8Array(1208) // canonical zeros: the simulation never verifies signatures
 
 /** Public key of validator `id` in `slot`: canonical field elements, unique per (slot, id). */
 export function publicKey(slot, id) {
@@ -188,7 +188,8 @@ export function messageOf(slot, index, jitter) {
   return m
 }
 
-function jitterOf(message) {
+/** The prove-time jitter a message carries (see `messageOf`). */
+export function jitterOf(message) {
   const v = new DataView(message.buffer, message.byteOffset, message.byteLength)
   return (v.getUint32(8, true) / 0xffffffff) * 2 - 1
 }
