@@ -3,16 +3,23 @@
 // reports per policy: signers aggregated before the deadline and late, slots that aggregated
 // nothing while work waited, prover time spent after the deadline and on results never applied.
 //
-//   node bench/sessions.mjs                      every workload, 200 slots (about a second)
-//   node bench/sessions.mjs --quick              one short workload (CI)
+//   node bench/sessions.mjs                      every workload, 200 slots (a few seconds)
+//   node bench/sessions.mjs --quick              two short workloads, devnet and arrival-gossip (CI)
 //   node bench/sessions.mjs --lanes 1,2          also leanagg with 2 lanes (simulated)
-//   node bench/sessions.mjs --live [--slots 4]   leanagg's default on the real prover (needs the real-prover build)
+//   node bench/sessions.mjs --live [--slots 4]   leanagg's open session on the real prover, votes fed
+//                                                as they arrive (arrival-gossip; needs the real-prover build)
+//   node bench/sessions.mjs --live --mode snapshot [--workload arrival-uniform]   leanagg's snapshot
+//                                                default live (devnet-like slots unless an arrival workload is named)
 //   node bench/sessions.mjs --live --lanes 1,2 --threads 1,2   lanes x pool sweep, one process per combination
-// Options: --seed N, --slots N, --workload devnet|small|heavy, --curve 1:280,8:500,32:900,128:2300,
+// Arrival workloads (names say "arrival"): votes sent at interval 1 with arrival times; the snapshot
+// policies take what arrived by interval 2, leanagg (open) each vote as it arrives, and a last row
+// gives the offline bound (one prover knowing every arrival and proof time in advance).
+// Options: --seed N, --slots N, --workload devnet|small|heavy|arrival-gossip|arrival-uniform (or a
+//          comma list), --mode open|snapshot (live), --curve 1:280,8:500,32:900,128:2300,
 //          --child-ms 2100-2300, --shared 0.82, --json (one JSON document on stdout).
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { liveRun } from './sessions/live.mjs'
+import { liveArrivalRun, liveRun } from './sessions/live.mjs'
 import { CHILD_MS, MEASURED_CURVE, SHARED_SLOWDOWN, parseCurve, proveModel } from './sessions/model.mjs'
 import { ARRIVAL_TIMING, ARRIVAL_WORKLOADS, GOSSIP, boundRow, isArrivalWorkload, makeArrivalWorkload } from './sessions/arrivals.mjs'
 import { replayOpen, replaySnapshot } from './sessions/open.mjs'
@@ -96,13 +103,25 @@ async function simulate() {
 async function live() {
   const slots = Number(args.slots ?? 4)
   const seed = Number(args.seed ?? 1)
-  const workload = WORKLOADS[args.workload ?? 'devnet']
+  const mode = String(args.mode ?? 'open')
+  if (mode !== 'open' && mode !== 'snapshot') throw new Error(`--mode is open or snapshot, got ${mode}`)
+  // The open mode needs arrival times; --mode snapshot alone is the older devnet-like run.
+  const workloadName = String(args.workload ?? (mode === 'open' ? 'arrival-gossip' : 'devnet'))
+  const arrival = isArrivalWorkload(workloadName)
+  if (!arrival && !WORKLOADS[workloadName]) throw new Error(`unknown workload ${workloadName}`)
+  if (mode === 'open' && !arrival) throw new Error(`--mode open needs an arrival workload (${Object.keys(ARRIVAL_WORKLOADS).join(', ')})`)
+  // --backend simulated checks the live path end to end without the real prover.
+  const backend = String(args.backend ?? 'lean-multisig')
   const lanes = list(args.lanes, [1])
   const threads = args.threads === undefined ? [undefined] : list(args.threads)
+  const runOne = (l, t) =>
+    arrival
+      ? liveArrivalRun({ slots, seed, lanes: l, threads: t, workload: ARRIVAL_WORKLOADS[workloadName], workloadName, mode, backend })
+      : liveRun({ slots, seed, lanes: l, threads: t, workload: WORKLOADS[workloadName], backend })
   if (args.child || (lanes.length === 1 && threads.length === 1)) {
-    const row = await liveRun({ slots, seed, lanes: lanes[0], threads: threads[0], workload })
+    const row = await runOne(lanes[0], threads[0])
     if (args.json || args.child) process.stdout.write(`${JSON.stringify(row)}\n`)
-    else print([row])
+    else print([row], arrival)
     return
   }
   // The prover pool is sized once per process: one child process per combination.
@@ -110,7 +129,23 @@ async function live() {
   const self = fileURLToPath(import.meta.url)
   for (const l of lanes) {
     for (const t of threads) {
-      const argv = [self, '--live', '--child', '--lanes', String(l), '--slots', String(slots), '--seed', String(seed), '--workload', args.workload ?? 'devnet']
+      const argv = [
+        self,
+        '--live',
+        '--child',
+        '--backend',
+        backend,
+        '--mode',
+        mode,
+        '--lanes',
+        String(l),
+        '--slots',
+        String(slots),
+        '--seed',
+        String(seed),
+        '--workload',
+        workloadName,
+      ]
       if (t !== undefined) argv.push('--threads', String(t))
       const out = spawnSync(process.execPath, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
       if (out.status !== 0) throw new Error(`live run lanes=${l} threads=${t} failed (exit ${out.status})`)
@@ -118,10 +153,54 @@ async function live() {
     }
   }
   if (args.json) process.stdout.write(`${JSON.stringify(rows)}\n`)
-  else print(rows)
+  else print(rows, arrival)
 }
 
-function print(rows) {
+function print(rows, arrival) {
+  const proveMs = (r) =>
+    Object.values(r.proveMs)
+      .map((b) => `${b.medianMs} (${b.meanSigners})`)
+      .join(', ') || 'n/a'
+  if (arrival) {
+    const r0 = rows[0]
+    console.log(
+      `${r0.backend === 'lean-multisig' ? 'Real prover' : `Backend ${r0.backend}`}, ${r0.workload}, mode ${r0.mode}, seed ${seed()}, ${r0.slots} slots of 4 s, deadline ${ARRIVAL_TIMING.deadlineAt} ms into the slot (${r0.offered} signers offered).\n`,
+    )
+    const head = [
+      'lanes',
+      'threads',
+      'signers before deadline',
+      'signers late',
+      'head covered before deadline',
+      'head target (covered/eligible)',
+      'slots starved',
+      'busy s after deadline',
+      'prover s replaced',
+      'median prove ms (signers)',
+    ]
+    const body = rows.map((r) => [
+      r.lanes,
+      r.threads ?? 'all',
+      r.before,
+      r.late,
+      `${r.headCovered}/${r.slots}`,
+      `${r.headHit}/${r.headEligible} (${(100 * r.headRatio).toFixed(0)}%)`,
+      `${r.starved}/${r.waitingSlots}`,
+      r.afterDeadlineS.toFixed(1),
+      Number.isFinite(r.wastedS) ? r.wastedS.toFixed(1) : 'n/a',
+      proveMs(r),
+    ])
+    console.log(markdown(head, body))
+    for (const r of rows) {
+      const refused = Object.entries(r.refused).map(([k, v]) => `${k} ${v}`)
+      console.log(
+        `\nlanes ${r.lanes}: ${r.engine.results} results (${r.engine.reproofs} re-proofs), sessions ${JSON.stringify(r.engine.outcomes)}, votes refused: ${refused.join(', ') || 'none'}` +
+          (r.feedLateMs ? `, votes fed late by ${r.feedLateMs.median} ms median, ${r.feedLateMs.max} ms max` : '') +
+          `; head missed in eligible slots ${r.missedHead.join(', ') || 'none'}`,
+      )
+    }
+    return
+  }
   console.log(`Real prover, seed ${seed()}, ${rows[0].slots} slots of 4 s, deadline 750 ms after interval 2.\n`)
   const head = [
     'lanes',
@@ -143,9 +222,7 @@ function print(rows) {
     Object.entries(r.admitted)
       .map(([k, v]) => `${k} ${v}`)
       .join(', '),
-    Object.values(r.proveMs)
-      .map((b) => `${b.medianMs} (${b.meanSigners})`)
-      .join(', ') || 'n/a',
+    proveMs(r),
   ])
   console.log(markdown(head, body))
 }

@@ -1,11 +1,17 @@
-// leanagg's default on the real prover: the same seeded slots, signed with real XMSS keys,
-// proved by leanMultisig in real time (4 s slots, sessions at interval 2, 750 ms deadlines).
+// leanagg on the real prover: the same seeded slots, signed with real XMSS keys, proved by
+// leanMultisig in real time (4 s slots, 750 ms deadlines after interval 2). `liveArrivalRun`
+// replays an arrival workload: each vote is fed at its arrival time into an open session opened
+// at slot start (mode 'open'), or the votes that arrived by interval 2 go to a snapshot session
+// then (mode 'snapshot'). `liveRun` is the older snapshot run of the devnet-like workloads.
 // The prover pool is sized once per process, so a lanes x threads sweep runs each combination
 // in its own child process (see sessions.mjs --live --lanes 1,2 --threads 1,2).
 import { Prover } from 'leanagg'
+import { ARRIVAL_TIMING, arrivalTally, makeArrivalWorkload, snapshotOf } from './arrivals.mjs'
+import { proveModel } from './model.mjs'
+import { engineView } from './open.mjs'
 import { TIMING, tally } from './replay.mjs'
+import { keyOf, messageOf } from './sim.mjs'
 import { makeWorkload } from './workload.mjs'
-import { messageOf } from './sim.mjs'
 
 const silent = { debug() {}, warn() {} }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
@@ -50,6 +56,120 @@ export async function liveRun({ slots = 4, seed = 1, lanes = 1, threads, workloa
     lanes,
     threads: threads ?? null,
     ...row,
+    admitted: summaries.reduce((acc, s) => {
+      for (const [k, v] of Object.entries(s.admitted)) acc[k] = (acc[k] ?? 0) + v
+      return acc
+    }, {}),
+    proveMs: proveTimes(proofs, lanes),
+  }
+}
+
+/**
+ * An arrival workload on the real prover, in real time. Votes are signed up front; slot s starts
+ * at t0 + (s-1) * 4 s. Mode 'open': an open session per slot, opened at slot start (deadline at
+ * interval 2 + 750 ms, late results delivered), each vote added at its arrival time. Mode
+ * 'snapshot': a snapshot session at interval 2 with the votes that had arrived by then. Scored
+ * like the simulation (arrivals.mjs's tally; head eligibility from the simulated model's curve),
+ * plus measured prove times. Prover time on replaced proofs is the engine's own count (open mode;
+ * abandoned native work is not visible from JS otherwise).
+ */
+export async function liveArrivalRun({
+  slots = 4,
+  seed = 1,
+  lanes = 1,
+  threads,
+  workload,
+  workloadName,
+  mode = 'open',
+  backend = 'lean-multisig',
+  model = proveModel(),
+}) {
+  const note = (msg) => process.stderr.write(`[live ${mode} ${workloadName} lanes=${lanes} threads=${threads ?? 'all'}] ${msg}\n`)
+  const prover = new Prover({ backend, logger: silent, maxConcurrentProofs: lanes, ...(threads !== undefined && { threads }) })
+  let t = Date.now()
+  await prover.setup()
+  note(`setup ${Date.now() - t} ms`)
+
+  const work = makeArrivalWorkload({ seed, slots, ...workload })
+  t = Date.now()
+  const inputs = await prepare(prover, work)
+  note(`signed ${work.reduce((n, w) => n + w.groups.reduce((m, g) => m + g.raw.length, 0), 0)} votes of ${work.length} slots in ${Date.now() - t} ms`)
+
+  // The engine's timers are unref'd (a pending deadline never keeps Node alive): keep it alive
+  // while sessions wait for their deadline with nothing else pending.
+  const keepAlive = setInterval(() => {}, 1000)
+  const t0 = Date.now() + 1500
+  const slotStartOf = (slot) => t0 + (slot - 1) * ARRIVAL_TIMING.slotMs
+  const results = []
+  const proofs = []
+  const sessions = []
+  const refused = {}
+  const feeds = [] // votes still to be fed (a late one may land after the next slot's start)
+  const lateness = [] // how late each vote was fed against its planned arrival (event-loop delay)
+  const onResult = (w, indexOf) => (r) => {
+    const index = indexOf.get(r.key)
+    results.push({ slot: w.slot, index, signers: r.signerCount, at: r.finishedAt, provedAt: r.provedAt, key: r.key })
+    proofs.push({ slot: w.slot, key: r.key, raw: r.signatureCount, children: r.childCount, startedAt: r.startedAt, provedAt: r.provedAt, endedAt: r.provedAt })
+  }
+  for (const [i, w] of work.entries()) {
+    const start = slotStartOf(w.slot)
+    const deadlineAt = start + ARRIVAL_TIMING.deadlineAt
+    const indexOf = new Map(w.groups.map((g, index) => [keyOf(messageOf(w.slot, index, g.jitter), w.slot), index]))
+    if (mode === 'open') {
+      await sleep(start - Date.now())
+      const session = prover.openSession({ deadlineAt, late: 'deliver', ...(lanes > 1 && { concurrency: lanes }) })
+      session.on('result', onResult(w, indexOf))
+      sessions.push(session.done.then((s) => ({ slot: w.slot, ...s })))
+      for (const [index, g] of w.groups.entries()) {
+        for (const [k, at] of g.arrivals.entries()) {
+          feeds.push(
+            new Promise((resolve) =>
+              setTimeout(
+                () => {
+                  lateness.push(Date.now() - (start + at))
+                  try {
+                    session.add({ ...inputs[i][index], signatures: [inputs[i][index].signatures[k]] })
+                  } catch (err) {
+                    refused[err.code ?? 'error'] = (refused[err.code ?? 'error'] ?? 0) + 1
+                  }
+                  resolve()
+                },
+                Math.max(0, start + at - Date.now()),
+              ),
+            ),
+          )
+        }
+      }
+    } else {
+      await sleep(start + ARRIVAL_TIMING.snapshotAt - Date.now())
+      const snap = snapshotOf(w, ARRIVAL_TIMING.snapshotAt)
+      const groups = snap.index.map((index, j) => ({ ...inputs[i][index], signatures: inputs[i][index].signatures.slice(0, snap.groups[j].raw.length) }))
+      const session = prover.startSession(groups, { deadlineAt, ...(lanes > 1 && { concurrency: lanes }) })
+      session.on('result', onResult(w, indexOf))
+      sessions.push(session.done.then((s) => ({ slot: w.slot, ...s })))
+    }
+  }
+  await Promise.all(feeds)
+  const summaries = await Promise.all(sessions)
+  await prover.idle()
+  await prover.close()
+  clearInterval(keepAlive)
+  const row = arrivalTally(work, results, [], model, { slotStartOf })
+  row.afterDeadlineS = busyAfterDeadline(proofs, (slot) => slotStartOf(slot) + ARRIVAL_TIMING.deadlineAt) / 1000
+  const engine = engineView(summaries, results)
+  row.wastedS = mode === 'open' ? engine.replacedS : Number.NaN
+  lateness.sort((a, b) => a - b)
+  return {
+    name: `leanagg live ${mode} (lanes ${lanes}, threads ${threads ?? 'all'})`,
+    mode,
+    backend,
+    workload: workloadName,
+    lanes,
+    threads: threads ?? null,
+    ...row,
+    refused,
+    engine,
+    feedLateMs: lateness.length ? { median: Math.round(lateness[Math.floor(lateness.length / 2)]), max: Math.round(lateness.at(-1)) } : null,
     admitted: summaries.reduce((acc, s) => {
       for (const [k, v] of Object.entries(s.admitted)) acc[k] = (acc[k] ?? 0) + v
       return acc
