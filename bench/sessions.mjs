@@ -93,6 +93,8 @@ async function simulate() {
       )
       console.log(arrivalTable(w.rows))
       console.log(`\n${w.verdict}\n`)
+      const open = w.rows.find((r) => r.name === 'leanagg (open)')
+      if (open?.missedHead.length) console.log(`${missLine(open)}\n`)
       continue
     }
     console.log(policyTable(w.rows))
@@ -225,6 +227,15 @@ function print(rows, arrival) {
     proveMs(r),
   ])
   console.log(markdown(head, body))
+}
+
+/** Where leanagg (open) missed the head group, and what it did there. */
+function missLine(r) {
+  const m = r.headMisses
+  const kinds = Object.entries(m.kinds).map(([k, v]) => `${k} ${v}`)
+  const ms = (x) => (x ? `median ${x.median} ms (${x.min}..${x.max})` : 'n/a')
+  const slots = r.missedHead.length > 12 ? `${r.missedHead.slice(0, 12).join(', ')}, ...` : r.missedHead.join(', ')
+  return `leanagg (open) missed the head in eligible slots ${slots}: ${kinds.join(', ')}; full proofs ended past the deadline by ${ms(m.fullLateMs)}, started after the head's last vote by ${ms(m.fullStartAfterLastVoteMs)}.`
 }
 
 function seed() {

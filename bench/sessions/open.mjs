@@ -73,6 +73,7 @@ export async function replayOpen(workload, { model, sessionOptions = {} }) {
           index: indexOf.get(r.key),
           signers: r.signerCount,
           at: r.finishedAt,
+          startedAt: r.startedAt,
           provedAt: r.provedAt,
           key: r.key,
           seq: r.seq,
@@ -85,7 +86,10 @@ export async function replayOpen(workload, { model, sessionOptions = {} }) {
   const last = workload.at(-1)?.slot ?? 0
   await clock.runUntil(slotStartOf(last) + 120_000)
   const row = { name: 'leanagg (open)', ...arrivalTally(workload, results, prover.log, model, { slotStartOf }) }
-  return { ...row, refused, engine: engineView(summaries, results) }
+  const out = { ...row, refused, engine: engineView(summaries, results), headMisses: headMisses(workload, row.missedHead, results, slotStartOf) }
+  // For analysis scripts, not the report: every result and proof.
+  Object.defineProperty(out, 'trace', { value: { results, log: prover.log, slotStartOf } })
+  return out
 }
 
 /** What the engine itself reports (its coverage summary), to set beside the bench's own tally. */
@@ -106,4 +110,37 @@ export function engineView(summaries, results) {
     results: results.length,
     reproofs: results.filter((r) => r.improves !== undefined).length,
   }
+}
+
+/**
+ * What the open session did in the eligible slots where it missed the head group: how many it
+ * covered in part on time and never in full, covered in full only late (by how many ms past the
+ * deadline, and how long after the head's last vote that proof started), or never proved.
+ */
+export function headMisses(workload, missed, results, slotStartOf) {
+  const kinds = {}
+  const lateMs = []
+  const waitMs = []
+  for (const slot of missed) {
+    const w = workload[slot - 1]
+    const head = w.groups[w.head]
+    const start = slotStartOf(slot)
+    const rs = results.filter((r) => r.slot === slot && r.index === w.head)
+    const onTime = rs.some((r) => r.at - start <= ARRIVAL_TIMING.deadlineAt)
+    const full = rs.find((r) => r.signers === head.raw.length)
+    const kind =
+      rs.length === 0 ? 'never proved' : full ? (onTime ? 'part on time, full late' : 'full late only') : onTime ? 'part on time, never full' : 'part late only'
+    kinds[kind] = (kinds[kind] ?? 0) + 1
+    if (full) {
+      lateMs.push(full.at - start - ARRIVAL_TIMING.deadlineAt)
+      waitMs.push(full.startedAt - start - head.arrivals.at(-1))
+    }
+  }
+  return { kinds, fullLateMs: spread(lateMs), fullStartAfterLastVoteMs: spread(waitMs) }
+}
+
+function spread(xs) {
+  if (xs.length === 0) return null
+  const s = [...xs].sort((a, b) => a - b)
+  return { median: Math.round(s[Math.floor(s.length / 2)]), min: Math.round(s[0]), max: Math.round(s.at(-1)) }
 }
