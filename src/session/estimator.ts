@@ -2,11 +2,12 @@
  * Proving-cost model: ms = baseMs + perSignerMs * signers + perChildMs * children, fitted online
  * by recursive least squares with forgetting, starting from a prior the caller can pass. Proofs
  * that shared the prover with others are not fitted into it: they teach the shared-pool slowdown.
- * Robust to outliers (Huber): a sample's prediction error is clipped to a few residual deviations
- * (at least a quarter of the prediction) before it updates the fit, and the residual deviation is
+ * Robust to outliers (Huber): a sample's prediction error is clipped to max(3 residual deviations,
+ * a quarter of the prediction, 20 ms) before it updates the fit, and the residual deviation is
  * tracked from clipped errors, so one cold or preempted proof moves the estimate by a bounded step
- * and does not widen the gate for the next. A second outlier in a row on the same side is taken in
- * full: a lasting change gets through at once.
+ * and does not widen the gate for the next. A second outlier in a row on the same side is a change
+ * (the machine got slower or faster): the coefficients that sample involves are scaled so the fit
+ * predicts it, and a lasting change is learned within two samples.
  */
 import { LeanAggError } from '../errors.js'
 
@@ -122,11 +123,20 @@ export class OnlineCostEstimator implements CostEstimator {
     const x = [1, signers, children]
     const predicted = dot(this.#theta, x)
     const raw = ms - predicted
-    // One outlier is clipped; a second in a row on the same side is a change, and counts in full.
     const limit = this.#clipAt(predicted)
-    const outlier = Math.abs(raw) > limit ? Math.sign(raw) : 0
-    const err = outlier !== 0 && outlier === this.#lastOutlier ? raw : clip(raw, limit)
-    this.#lastOutlier = outlier
+    const clipped = clip(raw, limit)
+    const outlier = raw === clipped ? 0 : Math.sign(raw)
+    // One outlier is clipped. A second in a row on the same side is a change (the machine got
+    // slower or faster): the coefficients this sample involves are scaled so the fit predicts it.
+    const change = outlier !== 0 && outlier === this.#lastOutlier
+    this.#lastOutlier = change ? 0 : outlier
+    let err = clipped
+    if (change && predicted > 1) {
+      for (let i = 0; i < 3; i++) if (x[i] !== 0) this.#theta[i]! *= ms / predicted
+      err = 0
+    } else if (change) {
+      err = raw
+    }
     const px = this.#p.map((row) => dot(row, x))
     const gain = px.map((v) => v / (this.#lambda + dot(x, px)))
     for (let i = 0; i < 3; i++) this.#theta[i]! += gain[i]! * err
@@ -134,7 +144,8 @@ export class OnlineCostEstimator implements CostEstimator {
     // Forgetting inflates P along directions no sample excites (windup): never exceed the prior's.
     const tr = next[0]![0]! + next[1]![1]! + next[2]![2]!
     this.#p = tr > this.#p0Trace ? next.map((row) => row.map((v) => (v * this.#p0Trace) / tr)) : next
-    this.#residualVar = this.#samples === 0 ? err * err : 0.9 * this.#residualVar + 0.1 * err * err
+    // From clipped errors only: an outlier, or a change, does not widen the gate for the next.
+    this.#residualVar = 0.9 * this.#residualVar + 0.1 * clipped * clipped
     this.#samples++
   }
 

@@ -81,6 +81,12 @@ describe('OnlineCostEstimator', () => {
     expect(Math.abs(e.estimate(27, 0) - (450 + 16 * 27))).toBeLessThan(0.05 * before)
   })
 
+  it('two cold proofs in a row are taken as a change, and two normal ones undo it', () => {
+    const e = new OnlineCostEstimator()
+    for (const ms of [1575, 1500, 900, 900]) e.observe({ signers: 27, children: 0, ms })
+    expect(Math.abs(e.estimate(27, 0) - 900)).toBeLessThan(0.02 * 900)
+  })
+
   it('a cold first sample cannot make the estimate exceed twice the prior', () => {
     const e = new OnlineCostEstimator()
     const prior = e.estimate(27, 0)
@@ -88,21 +94,41 @@ describe('OnlineCostEstimator', () => {
     expect(e.estimate(27, 0)).toBeLessThan(2 * prior)
   })
 
-  it('a second outlier on the same side is a change, not an outlier: it counts in full', () => {
-    const trained = () => {
-      const e = new OnlineCostEstimator()
-      for (let i = 0; i < 10; i++) e.observe({ signers: 8 + (i % 4) * 8, children: 0, ms: 300 + 16 * (8 + (i % 4) * 8) })
-      return e
+  it('an outlier does not widen the gate for the next: each is clipped alike', () => {
+    const e = new OnlineCostEstimator()
+    for (let i = 0; i < 10; i++) e.observe({ signers: 27, children: 0, ms: 900 })
+    const steps: number[] = []
+    for (let round = 0; round < 3; round++) {
+      const before = e.estimate(27, 0)
+      e.observe({ signers: 27, children: 0, ms: 1575 })
+      steps.push(e.estimate(27, 0) - before)
+      for (let i = 0; i < 5; i++) e.observe({ signers: 27, children: 0, ms: 900 })
     }
-    const once = trained()
-    const base = once.estimate(20, 0)
-    once.observe({ signers: 20, children: 0, ms: 2 * base })
-    const firstStep = once.estimate(20, 0) - base
-    const twice = trained()
-    twice.observe({ signers: 20, children: 0, ms: 2 * base })
-    twice.observe({ signers: 20, children: 0, ms: 2 * base })
-    const secondStep = twice.estimate(20, 0) - base - firstStep
-    expect(firstStep).toBeGreaterThan(0)
-    expect(secondStep).toBeGreaterThan(2 * firstStep)
+    // The residual deviation is tracked from clipped errors: 3 of it stay under half the cost.
+    expect(3 * e.snapshot().residualStdMs).toBeLessThan(0.5 * 900)
+    expect(steps[0]).toBeGreaterThan(0)
+    for (const step of steps) expect(step).toBeLessThanOrEqual(steps[0]!)
+    expect(Math.abs(e.estimate(27, 0) - 900)).toBeLessThan(0.05 * 900)
+  })
+
+  it('a lasting change is learned within 2 samples', () => {
+    // Two outliers in a row on the same side: the second rescales the fit to predict it.
+    const one = new OnlineCostEstimator()
+    for (let i = 0; i < 30; i++) one.observe({ signers: 27, children: 0, ms: 900 })
+    one.observe({ signers: 27, children: 0, ms: 1800 })
+    expect(one.estimate(27, 0)).toBeLessThan(1200) // the first is clipped
+    one.observe({ signers: 27, children: 0, ms: 1800 })
+    expect(Math.abs(one.estimate(27, 0) - 1800)).toBeLessThan(0.02 * 1800)
+    // All costs double, proofs of 20, 27 and 34 signatures in turn; the same the other way.
+    const cost = (n: number) => 450 + 16 * n
+    for (const factor of [2, 0.5]) {
+      const e = new OnlineCostEstimator()
+      for (let i = 0; i < 30; i++) e.observe({ signers: 20 + (i % 3) * 7, children: 0, ms: cost(20 + (i % 3) * 7) })
+      for (let i = 0; i < 2; i++) e.observe({ signers: 20 + (i % 3) * 7, children: 0, ms: factor * cost(20 + (i % 3) * 7) })
+      for (const n of [20, 27, 34]) expect(Math.abs(e.estimate(n, 0) - factor * cost(n))).toBeLessThan(0.05 * factor * cost(n))
+      // The next proofs keep it there.
+      for (let i = 2; i < 10; i++) e.observe({ signers: 20 + (i % 3) * 7, children: 0, ms: factor * cost(20 + (i % 3) * 7) })
+      for (const n of [20, 27, 34]) expect(Math.abs(e.estimate(n, 0) - factor * cost(n))).toBeLessThan(0.05 * factor * cost(n))
+    }
   })
 })
