@@ -159,7 +159,8 @@ export async function runSlots({ prover, keys, options, out, signal }) {
   const openSlot = (/** @type {number} */ slot) => {
     pool.prune(slot - 1)
     const deadlineAt = clock.intervalStart(slot, 3) - DEADLINE_MARGIN_MS
-    const session = prover.openSession({ deadlineAt, late: 'deliver' })
+    // Votes are due by interval 2 (as a snapshot at interval 2 would take them): the cutoff.
+    const session = prover.openSession({ deadlineAt, cutoffAt: clock.intervalStart(slot, 2), late: 'deliver' })
     /** @type {SlotRecord} */
     const record = { slot, meta: [], toProve: 0, proofs: [], summary: undefined, loop: undefined }
     records.set(slot, record)

@@ -32,6 +32,8 @@ export interface ArrivalCandidate {
   readonly ripeAt: number
   /** Votes per ms it has been receiving: what waiting longer would add. */
   readonly rate: number
+  /** Raw signatures it is expected to hold at clock time `t` (at least `raw`): its pace until the cutoff. */
+  expectedAt(t: number): number
   /** It cannot be proved again (a proof of it failed on its inputs). */
   readonly blocked?: boolean
 }
@@ -52,6 +54,11 @@ export interface ArrivalStepInput {
   minInputs: number
   /** Children every proof of a group carries (by index), so `minInputs` counts them. */
   childrenOf: (index: number) => number
+  /**
+   * How far one proof's time strays from its estimate (the estimator's residual deviation): the
+   * final proofs keep two of these per proof in a row (added in quadrature) clear of the deadline.
+   */
+  spreadMs: number
 }
 
 export type ArrivalStep =
@@ -109,10 +116,12 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   if (running.length > 0) return secondLane(input, ranked, ripe)
 
   const startAt = Math.max(now, input.foreignFreeAt)
+  const clearOf = (proofs: number) => 2 * input.spreadMs * Math.sqrt(Math.max(1, proofs))
+  const safeDeadline = deadlineAt - clearOf(1)
   let reserved = 0
   if (headAtRisk) {
-    if (startAt + fullNeed(head) > deadlineAt) {
-      const take = largestTake(input, head, deadlineAt - startAt, need)
+    if (startAt + fullNeed(head) > safeDeadline) {
+      const take = largestTake(input, head, safeDeadline - startAt, need)
       if (take !== undefined) return start(head, take, 'fits')
       // No proof of it fits: with late results kept, it is proved late rather than not at all.
       return admission.nothingFits === 'start-best' ? start(head, head.raw, 'best-effort') : WAIT
@@ -122,7 +131,7 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
 
   // The final proofs: the set that gains the most in the time left, the head always in it. A group
   // too large for the time left competes with the largest prefix of its votes that fits.
-  const capacity = deadlineAt - startAt - reserved
+  const capacity = safeDeadline - startAt - reserved
   const others = ranked
     .filter((item) => !(headAtRisk && item.c === head))
     .flatMap((item) => (need(item.estimateMs) <= capacity ? [item] : prefixItem(input, item, capacity, need)))
@@ -133,12 +142,29 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   // groups still collecting votes.
   const settled = finals.find((item) => ripe(item.c))
   if (settled) return start(settled.c, settled.take, 'fits')
-  // The rest run back to back up to the deadline: start the first once the window opens, with the
-  // group whose votes come slowest, so the groups gaining the most from waiting go last.
-  const windowAt = deadlineAt - finals.reduce((sum, item) => sum + need(item.estimateMs), 0)
+  // The rest run back to back up to the deadline, the group whose votes come fastest last, each
+  // sized by the votes it is expected to hold when it starts: start the first once that comes.
+  const windowAt = backToBack(finals, deadlineAt - clearOf(finals.length), need)
   const next = finals.reduce((a, b) => (b.c.rate < a.c.rate ? b : a))
   if (startAt >= windowAt) return start(next.c, next.take, 'fits')
   return wakeAt(now, [windowAt, ...finals.map((item) => item.c.ripeAt)])
+}
+
+/**
+ * When the first of `finals` must start for all to end by `deadlineAt`, run back to back from the
+ * slowest-arriving group to the fastest, each proving the votes it is expected to hold then.
+ */
+function backToBack(finals: readonly Ranked[], deadlineAt: number, need: (ms: number) => number): number {
+  let end = deadlineAt
+  for (const item of [...finals].sort((a, b) => b.c.rate - a.c.rate)) {
+    const full = item.take === item.c.raw
+    const needAt = (t: number) => need(item.c.estimateMs(full ? item.c.expectedAt(t) : item.take))
+    // Later starts hold more votes and take longer: a few fixed-point steps find the start.
+    let start = end - need(item.estimateMs)
+    for (let i = 0; i < 4; i++) start = end - needAt(start)
+    end = start
+  }
+  return end
 }
 
 interface Ranked extends PlanItem {

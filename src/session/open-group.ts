@@ -79,18 +79,31 @@ export class OpenGroup {
     this.lastArrivalAt = now
   }
 
+  /**
+   * Raw signatures expected at clock time `t`: while its votes still come (before `settledAt`),
+   * at its pace so far, until `cutoffAt`.
+   */
+  expectedAt(t: number, now: number, settledAt: number, cutoffAt: number): number {
+    if (now >= settledAt || t <= now) return this.raw
+    const pace = this.raw / Math.max(1, now - this.firstArrivalAt)
+    return Math.min(MAX_SIGNERS, Math.floor(this.raw + pace * (Math.min(t, cutoffAt) - now)))
+  }
+
   /** Inputs (votes and children) per ms since its first one. */
   rate(now: number): number {
     return (this.raw + this.childCount) / Math.max(1, now - this.firstArrivalAt)
   }
 
   /**
-   * When its votes count as settled: no new one for `quietMs`, or for three of its average gaps
-   * if they come slower than that (a steady trickle is not a pause).
+   * When its votes count as settled: no new one for `quietMs`, or for five of its average gaps
+   * if they come slower than that (a steady trickle is not a pause: votes arriving at random
+   * leave a gap of three averages now and then, of five rarely). Two arrivals tell no pace:
+   * until a third, it takes four quiet spells.
    */
   ripeAt(quietMs: number): number {
-    const gap = this.#arrivals > 1 ? (this.lastArrivalAt - this.firstArrivalAt) / (this.#arrivals - 1) : 0
-    return this.lastArrivalAt + Math.max(quietMs, 3 * gap)
+    if (this.#arrivals < 3) return this.lastArrivalAt + (this.#arrivals === 1 ? quietMs : 4 * quietMs)
+    const gap = (this.lastArrivalAt - this.firstArrivalAt) / (this.#arrivals - 1)
+    return this.lastArrivalAt + Math.max(quietMs, 5 * gap)
   }
 
   get raw(): number {
@@ -150,7 +163,8 @@ export class OpenGroup {
     const duplicates = draft.duplicateSigners + (draft.signatures.length - fresh.length)
     this.duplicateSigners += duplicates
     if (draft.priority !== undefined) this.priority = Math.max(this.priority, draft.priority)
-    if ((fresh.length > 0 || childrenAdded > 0) && this.raw + this.childCount > fresh.length + childrenAdded) {
+    // Inputs taken at one instant (one addMany, or adds in one tick) are one arrival.
+    if ((fresh.length > 0 || childrenAdded > 0) && now > this.lastArrivalAt) {
       this.lastArrivalAt = now
       this.#arrivals++
     }

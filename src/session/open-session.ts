@@ -17,7 +17,7 @@ import type { AddReceipt, ProofInput } from './open-group.js'
 import { invalidArg } from './options.js'
 import type { ResolvedOpenSessionOptions } from './options.js'
 import type { GroupOutcome, GroupResult, OpenAggregationSession, PlanEntry, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
-import { drainCalls, proveGroup, safeEstimate, safeObserve, safeSlowdown } from './proving.js'
+import { drainCalls, proveGroup, safeEstimate, safeObserve, safeSlowdown, safeSpread } from './proving.js'
 import { normaliseGroup } from './snapshot.js'
 import type { GroupInput } from './snapshot.js'
 import { Listeners, ReplayLog } from './stream.js'
@@ -257,6 +257,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
         slowdown: this.#slowdown,
         minInputs: this.#minInputs,
         childrenOf: (index) => this.#order[index]!.childCount,
+        spreadMs: safeSpread(this.#host.estimator),
       })
       if (step.kind === 'start') {
         this.#startProof(this.#order[step.index]!, step.take, step.admission, now, foreignFreeAt)
@@ -271,6 +272,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
 
   #candidate(g: OpenGroup, now: number, foreignFreeAt: number): ArrivalCandidate {
     const estimateMs = (take: number) => safeEstimate(this.#host.estimator, this.#host.logger, take, g.childCount)
+    const ripeAt = g.ripeAt(this.#opts.quietMs)
     g.estimateMs = estimateMs(g.raw)
     const admission = this.#opts.admission
     if (admission !== false && Math.max(now, foreignFreeAt) + g.estimateMs * admission.factor + admission.marginMs > this.deadlineAt) g.overBudget = true
@@ -282,8 +284,9 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       estimateMs,
       covered: g.covered,
       served: g.served,
-      ripeAt: g.ripeAt(this.#opts.quietMs),
+      ripeAt,
       rate: g.rate(now),
+      expectedAt: (t) => (this.sealed ? g.raw : g.expectedAt(t, now, ripeAt, this.cutoffAt)),
       blocked: g.failure !== undefined,
     }
   }

@@ -32,6 +32,16 @@ export function safeSlowdown(estimator: CostEstimator, k: number): number {
   }
 }
 
+/** How far proof times stray from the estimate (its residual deviation), or 0 if it cannot say. */
+export function safeSpread(estimator: CostEstimator): number {
+  try {
+    const ms = estimator.snapshot().residualStdMs
+    return Number.isFinite(ms) && ms > 0 ? ms : 0
+  } catch {
+    return 0
+  }
+}
+
 /** Feed the estimator one measured proof; a throwing estimator is reported, never fatal. */
 export function safeObserve(estimator: CostEstimator, logger: Logger, sample: Parameters<CostEstimator['observe']>[0]): void {
   try {
