@@ -1,12 +1,12 @@
 /**
  * When an open session starts each proof, as a pure function. Votes keep arriving, so the planner
- * picks the final proofs (the set of groups that gains the most signers before the deadline) and
- * runs them back to back so that the last one ends at the deadline: each starts as late as it
- * can, with the votes that came until then. A group whose votes have settled (no new one for a
- * while) goes at once instead, and a group proved earlier is proved again from its larger raw set
- * while that still fits. The head group (caller priority, then most signers) is always among the
- * final proofs while nothing of it is proved; if it no longer fits in full, the largest prefix of
- * its votes that fits is proved, at once. No clock, no prover, no state: the session calls it on every arrival,
+ * gives the head group (caller priority, then most signers) its final proof at the latest start
+ * that still ends clear of the deadline, with every vote that came until then, and fits the other
+ * groups' final proofs before it, back to back, each as late as it can be. A group whose votes have
+ * settled (no new one for a while) goes at once instead, and a group proved earlier is proved again
+ * from its larger raw set while that still fits. If the head no longer fits in full while nothing
+ * of it is proved, the largest prefix of its votes that fits is proved, at once; once the votes
+ * are sealed, groups go in value order with the head always among them. No clock, no prover, no state: the session calls it on every arrival,
  * every proof's end, and at the time the last answer said to wake.
  */
 import type { ResolvedAdmission } from './options.js'
@@ -118,36 +118,54 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   const startAt = Math.max(now, input.foreignFreeAt)
   const clearOf = (proofs: number) => 2 * input.spreadMs * Math.sqrt(Math.max(1, proofs))
   const safeDeadline = deadlineAt - clearOf(1)
-  let reserved = 0
-  if (headAtRisk) {
-    if (startAt + fullNeed(head) > safeDeadline) {
-      const take = largestTake(input, head, safeDeadline - startAt, need)
-      if (take !== undefined) return start(head, take, 'fits')
-      // No proof of it fits: with late results kept, it is proved late rather than not at all.
-      return admission.nothingFits === 'start-best' ? start(head, head.raw, 'best-effort') : WAIT
-    }
-    reserved = fullNeed(head)
+  if (headAtRisk && startAt + fullNeed(head) > safeDeadline) {
+    const take = largestTake(input, head, safeDeadline - startAt, need)
+    if (take !== undefined) return start(head, take, 'fits')
+    // No proof of it fits: with late results kept, it is proved late rather than not at all.
+    return admission.nothingFits === 'start-best' ? start(head, head.raw, 'best-effort') : WAIT
   }
 
-  // The final proofs: the set that gains the most in the time left, the head always in it. A group
-  // too large for the time left competes with the largest prefix of its votes that fits.
-  const capacity = safeDeadline - startAt - reserved
+  // While votes may still come, the head's final proof waits for them until the latest start that
+  // still ends clear of the deadline; the other groups use the prover before that.
+  const headItem = ranked.find((item) => item.c === head)
+  let horizon = safeDeadline
+  let headStart: number | undefined
+  if (headItem !== undefined && !input.sealed && startAt + need(headItem.estimateMs) <= safeDeadline) {
+    // It starts once the votes it holds now need all the time left; others must end earlier, by
+    // when the votes it is expected to hold would need it.
+    headStart = safeDeadline - need(headItem.estimateMs)
+    if (startAt >= headStart) return start(headItem.c, headItem.take, 'fits')
+    horizon = Math.min(headStart, backToBack([headItem], safeDeadline, need))
+  }
+
+  // The final proofs: the set that gains the most in the time left (once the votes are sealed, the
+  // head always in it). A group too large for the time left competes with the largest prefix of
+  // its votes that fits.
+  const forced = headStart === undefined && headAtRisk ? headItem : undefined
+  const capacity = horizon - startAt - (forced ? need(forced.estimateMs) : 0)
   const others = ranked
-    .filter((item) => !(headAtRisk && item.c === head))
+    .filter((item) => item !== forced && !(headStart !== undefined && item === headItem))
     .flatMap((item) => (need(item.estimateMs) <= capacity ? [item] : prefixItem(input, item, capacity, need)))
   const chosen = chooseWithin(rankItems(others), capacity, (item) => need(item.estimateMs))
-  const finals = headAtRisk ? [...ranked.filter((item) => item.c === head), ...chosen] : chosen
-  if (finals.length === 0) return WAIT
+  const finals = forced ? [forced, ...chosen] : chosen
+  const wakes = headStart === undefined ? [] : [headStart]
   // A group whose votes settled will not grow: prove it now, and leave the end of the window to
   // groups still collecting votes.
   const settled = finals.find((item) => ripe(item.c))
   if (settled) return start(settled.c, settled.take, 'fits')
-  // The rest run back to back up to the deadline, the group whose votes come fastest last, each
+  // The rest run back to back up to the horizon, the group whose votes come fastest last, each
   // sized by the votes it is expected to hold when it starts: start the first once that comes.
-  const windowAt = backToBack(finals, deadlineAt - clearOf(finals.length), need)
-  const next = finals.reduce((a, b) => (b.c.rate < a.c.rate ? b : a))
-  if (startAt >= windowAt) return start(next.c, next.take, 'fits')
-  return wakeAt(now, [windowAt, ...finals.map((item) => item.c.ripeAt)])
+  const windowAt = finals.length > 0 ? backToBack(finals, horizon - clearOf(finals.length) + clearOf(1), need) : horizon
+  if (finals.length > 0 && startAt >= windowAt) {
+    const next = finals.reduce((a, b) => (b.c.rate < a.c.rate ? b : a))
+    return start(next.c, next.take, 'fits')
+  }
+  // Idle until then: a settled head waiting for stragglers is proved now as well, if that ends in
+  // time (insurance; its final proof runs only if more votes come).
+  if (headStart !== undefined && headItem !== undefined && ripe(headItem.c) && startAt + need(headItem.estimateMs) <= windowAt) {
+    return start(headItem.c, headItem.take, 'fits')
+  }
+  return wakeAt(now, [...wakes, windowAt, ...finals.map((item) => item.c.ripeAt), ...(headItem ? [headItem.c.ripeAt] : [])])
 }
 
 /**

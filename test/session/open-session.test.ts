@@ -66,7 +66,7 @@ describe('open sessions: proving while votes arrive', () => {
     expect(summary.coverage!.groups[0]).toMatchObject({ proofs: 2, signers: 10, coveredBeforeDeadline: 10 })
   })
 
-  it('a settled group goes at once; the head waits while its votes still come, then goes once they settle', async () => {
+  it('a settled group goes at once; the head waits for stragglers until its latest start', async () => {
     const { clock, engine, prover, t0 } = setup()
     const s = open(engine)
     const got = results(s)
@@ -76,7 +76,7 @@ describe('open sessions: proving while votes arrive', () => {
     await s.done
     expect(prover.calls.map((c) => [c.group.signatures.length, c.startedAt! - t0])).toEqual([
       [3, 50],
-      [21, 500], // 5 of its 20 ms gaps after its last vote at 400
+      [21, 690], // 1000 - 310 ms: its latest start
     ])
     expect(got.map((r) => [r.signerCount, r.late])).toEqual([
       [3, false],
