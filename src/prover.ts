@@ -32,9 +32,10 @@ export const DEFAULT_WARM_UP_SIGNERS = 32
 /** Options of `prover.setup()`. */
 export interface SetupOptions extends OpOptions {
   /**
-   * End setup with one proof of this many throwaway signatures (`true`: DEFAULT_WARM_UP_SIGNERS)
-   * so the first real proof runs warm. Default: true for 'lean-multisig' (its first proof after
-   * setup runs up to 2x slower), false for 'simulated'.
+   * End setup with a proof of this many throwaway signatures (`true`: DEFAULT_WARM_UP_SIGNERS),
+   * one per proving lane at once with process isolation, so the first real proof runs warm.
+   * Default: true for 'lean-multisig' (its first proof after setup runs up to 2x slower), false
+   * for 'simulated' (nothing there runs cold; pass a number to exercise the path).
    */
   warmUp?: boolean | number
 }
@@ -213,8 +214,10 @@ export class Prover implements GroupProver {
   /**
    * Prepare the prover (leanMultisig compiles its aggregation program: seconds). Idempotent and
    * safe to call concurrently: later calls await the first. A failed setup can be retried.
-   * With `warmUp` (the default on leanMultisig) setup ends with one small proof through the path
-   * later proofs take, so the first proof of a slot does not run cold.
+   * With `warmUp` (the default on leanMultisig) setup ends with a proof of throwaway signatures
+   * through the path later proofs take (one per proving lane), so the first proof of a slot does
+   * not run cold. The first call's `warmUp` is the one that counts; an aborted wait does not stop
+   * the shared setup or its warm-up.
    */
   setup(options: SetupOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(closedError())
@@ -243,20 +246,28 @@ export class Prover implements GroupProver {
   }
 
   /**
-   * One proof of `signers` throwaway keys' signatures: the worker that serves the next proofs (or
-   * this process) faults in its working set now, not during a slot. A failure is logged, not
-   * thrown: the prover is set up either way.
+   * Proofs of `signers` throwaway keys' signatures, one per proving lane at once: with process
+   * isolation each lands on its own prover worker (the server forks one when none is idle, and
+   * keeps it for later proofs), so every worker the next proofs can reach has faulted in its
+   * working set now, not during a slot. A failure is logged, not thrown: the prover is set up
+   * either way. close() cancels it like any proof.
    */
   private async warmUp(signers: number): Promise<void> {
     const started = Date.now()
+    const proofs = this.handle.isolation === 'process' ? this.maxConcurrentProofs : 1
     try {
-      const message = new Uint8Array(32)
       const keys = await Promise.all(Array.from({ length: signers }, (_, n) => this.generateKey(new Uint8Array(32).fill(n + 1), 0, 1)))
-      const signatures = await Promise.all(keys.map(async (key) => ({ publicKey: key.publicKey, signature: await this.sign(key, message, 0) })))
-      await this.aggregate({ message, slot: 0, signatures })
-      this.logger.debug('prover warmed up', { ms: Date.now() - started })
+      await Promise.all(
+        Array.from({ length: proofs }, async (_, p) => {
+          const message = new Uint8Array(32).fill(p)
+          const signatures = await Promise.all(keys.map(async (key) => ({ publicKey: key.publicKey, signature: await this.sign(key, message, 0) })))
+          await this.aggregate({ message, slot: 0, signatures })
+        }),
+      )
+      this.logger.debug('prover warmed up', { signers, proofs, ms: Date.now() - started })
     } catch (err) {
-      this.logger.warn('prover warm-up failed', { err })
+      if (this.closed) this.logger.debug('prover warm-up stopped by close()')
+      else this.logger.warn('prover warm-up failed', { err })
     }
   }
 

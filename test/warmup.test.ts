@@ -1,7 +1,26 @@
 /** Setup leaves the prover warm: one proof through the path later proofs take (issue 14). */
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_WARM_UP_SIGNERS } from '../src/index.js'
 import { REAL, makeProver, rejectsWith } from './helpers.js'
+
+const probe = makeProver()
+const CAN_ISOLATE = process.platform === 'linux' && probe.capabilities.processIsolationAvailable
+void probe.close()
+
+/** Pids of the processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] === String(pid)
+      } catch {
+        return false // it exited while we looked
+      }
+    })
+    .map(Number)
+}
 
 function recorder() {
   const lines: { msg: string; fields: Record<string, unknown> | undefined }[] = []
@@ -38,5 +57,33 @@ describe('setup({ warmUp })', () => {
     await prover.setup({ warmUp: false })
     expect(prover.isSetUp).toBe(true)
     await prover.close()
+  })
+
+  it.skipIf(REAL || !CAN_ISOLATE)('with process isolation, warms one prover worker per proving lane: those serve the next proofs', async () => {
+    const { lines, logger } = recorder()
+    const prover = makeProver({ logger, isolation: 'process', maxConcurrentProofs: 2 })
+    await prover.setup({ warmUp: 4 })
+    expect(lines.find((l) => l.msg === 'prover warmed up')?.fields).toMatchObject({ signers: 4, proofs: 2 })
+    // The server (a child of this process) kept both workers; proofs reuse idle ones.
+    const workers = childrenOf(process.pid).flatMap(childrenOf)
+    expect(workers).toHaveLength(2)
+    await prover.close()
+  })
+
+  it.skipIf(REAL)('an aborted wait rejects with ABORTED at once; close() stops the warm-up without a warning', async () => {
+    const { lines, logger } = recorder()
+    const prover = makeProver({ logger, simulated: { proveBaseMs: 5000 } })
+    const controller = new AbortController()
+    const started = Date.now()
+    const setup = prover.setup({ warmUp: 2, signal: controller.signal })
+    setTimeout(() => controller.abort(), 50)
+    await rejectsWith(setup, 'ABORTED')
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(prover.isSetUp).toBe(true) // the shared setup went on: only this wait was aborted
+    await prover.close({ timeoutMs: 2000 })
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(lines.map((l) => l.msg)).toContain('prover warm-up stopped by close()')
+    expect(lines.map((l) => l.msg)).not.toContain('prover warm-up failed')
+    expect(lines.map((l) => l.msg)).not.toContain('prover warmed up')
   })
 })
