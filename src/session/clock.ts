@@ -1,12 +1,15 @@
-/** Default clock: wall time and global timers, unref'd so a pending deadline never keeps Node alive. */
+/**
+ * Default clock: wall time and global timers, unref'd so a pending deadline never keeps Node
+ * alive, unless the timer starts work the caller waits for (`keepAlive`).
+ */
 import type { Clock } from './types.js'
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, keepAlive) {
     // Read the global at call time so fake timers installed later still apply.
     const handle = globalThis.setTimeout(fn, Math.max(0, ms))
-    ;(handle as { unref?: () => void }).unref?.()
+    if (!keepAlive) (handle as { unref?: () => void }).unref?.()
     return handle
   },
   clearTimeout(handle) {
@@ -17,8 +20,11 @@ export const systemClock: Clock = {
 /** The longest wait a Node timer holds: a longer one fires at once, with a process warning. */
 export const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** A one-shot timer on `clock`; `cancel()` is idempotent. A wait past MAX_TIMER_MS is taken in steps. */
-export function timer(clock: Clock, ms: number, fn: () => void): { cancel(): void } {
+/**
+ * A one-shot timer on `clock`; `cancel()` is idempotent. A wait past MAX_TIMER_MS is taken in
+ * steps. `keepAlive`: the process waits for it (it starts work someone awaits).
+ */
+export function timer(clock: Clock, ms: number, fn: () => void, keepAlive = false): { cancel(): void } {
   let handle: unknown
   const arm = (left: number) => {
     handle = clock.setTimeout(
@@ -28,6 +34,7 @@ export function timer(clock: Clock, ms: number, fn: () => void): { cancel(): voi
         fn()
       },
       Math.min(left, MAX_TIMER_MS),
+      keepAlive,
     )
   }
   arm(ms)

@@ -165,8 +165,9 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
 
   arm(): void {
     const { clock } = this.#host
-    this.#timers.deadline = timer(clock, this.deadlineAt - clock.now(), () => this.stop('deadline'))
-    if (this.cutoffAt < this.deadlineAt) this.#timers.cutoff = timer(clock, this.cutoffAt - clock.now(), () => this.seal())
+    // Its timers start work that callers await (`done`): they keep the process alive, bounded by the deadline.
+    this.#timers.deadline = timer(clock, this.deadlineAt - clock.now(), () => this.stop('deadline'), true)
+    if (this.cutoffAt < this.deadlineAt) this.#timers.cutoff = timer(clock, this.cutoffAt - clock.now(), () => this.seal(), true)
     const { signal } = this.#opts
     if (signal !== undefined) {
       this.#onSignal = () => this.cancel(signal.reason === undefined ? 'aborted' : messageOf(signal.reason))
@@ -296,10 +297,15 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     const wake = this.#timers.wake
     if (wake !== undefined && wake.at <= at) return
     wake?.t.cancel()
-    const t = timer(this.#host.clock, at - this.#host.clock.now(), () => {
-      this.#timers.wake = undefined
-      this.#pump()
-    })
+    const t = timer(
+      this.#host.clock,
+      at - this.#host.clock.now(),
+      () => {
+        this.#timers.wake = undefined
+        this.#pump()
+      },
+      true,
+    )
     this.#timers.wake = { at, t }
   }
 

@@ -30,7 +30,8 @@ export type { Logger } from '../logger.js'
 
 export interface Clock {
   now(): number
-  setTimeout(fn: () => void, ms: number): unknown
+  /** `keepAlive`: a hint that the process should wait for this timer (Node: not unref'd). */
+  setTimeout(fn: () => void, ms: number, keepAlive?: boolean): unknown
   clearTimeout(handle: unknown): void
 }
 

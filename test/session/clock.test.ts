@@ -63,4 +63,13 @@ describe('timer', () => {
     expect(pending).toBeUndefined()
     expect(fired).toBe(0)
   })
+
+  it("systemClock's timers do not keep the process alive unless asked to (an open session's work is awaited)", () => {
+    const quiet = systemClock.setTimeout(() => {}, 10_000) as NodeJS.Timeout
+    const kept = systemClock.setTimeout(() => {}, 10_000, true) as NodeJS.Timeout
+    expect(quiet.hasRef()).toBe(false)
+    expect(kept.hasRef()).toBe(true)
+    systemClock.clearTimeout(quiet)
+    systemClock.clearTimeout(kept)
+  })
 })
