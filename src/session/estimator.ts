@@ -83,6 +83,11 @@ export class OnlineCostEstimator implements CostEstimator {
   /** Sign of the last sample's error if it was clipped, else 0. */
   #lastOutlier = 0
   #shared: number
+  /**
+   * Proof time is not linear in signers (at this revision it is steeper below 32): per power-of-two
+   * size class, the ratio of measured time to the linear fit, learned as proofs come in.
+   */
+  readonly #shape = new Map<number, number>()
 
   constructor(options: OnlineCostEstimatorOptions = {}) {
     const prior = { ...DEFAULT_COST_PRIOR, ...options.prior }
@@ -104,8 +109,20 @@ export class OnlineCostEstimator implements CostEstimator {
   }
 
   estimate(signers: number, children: number): number {
+    return Math.max(0, this.#linear(signers, children) * this.#shapeAt(signers))
+  }
+
+  #linear(signers: number, children: number): number {
     const [b, s, c] = this.#theta as [number, number, number]
-    return Math.max(0, b + s * signers + c * children)
+    return b + s * signers + c * children
+  }
+
+  /** The learned shape ratio at `signers`, interpolated in log2 between size classes (1 where unseen). */
+  #shapeAt(signers: number): number {
+    const x = Math.log2(Math.max(1, signers))
+    const lo = Math.floor(x)
+    const at = (k: number) => this.#shape.get(k) ?? 1
+    return at(lo) + (at(lo + 1) - at(lo)) * (x - lo)
   }
 
   slowdown(concurrent: number): number {
@@ -121,7 +138,8 @@ export class OnlineCostEstimator implements CostEstimator {
       return
     }
     const x = [1, signers, children]
-    const predicted = dot(this.#theta, x)
+    const linear = dot(this.#theta, x)
+    const predicted = Math.max(0, linear) * this.#shapeAt(signers)
     const raw = ms - predicted
     const limit = this.#clipAt(predicted)
     const clipped = clip(raw, limit)
@@ -133,20 +151,34 @@ export class OnlineCostEstimator implements CostEstimator {
     let err = clipped
     if (change && predicted > 1) {
       for (let i = 0; i < 3; i++) if (x[i] !== 0) this.#theta[i]! *= ms / predicted
+      this.#shape.clear()
       err = 0
     } else if (change) {
       err = raw
     }
     const px = this.#p.map((row) => dot(row, x))
     const gain = px.map((v) => v / (this.#lambda + dot(x, px)))
-    for (let i = 0; i < 3; i++) this.#theta[i]! += gain[i]! * err
+    // The linear fit learns from the sample as measured (its error against the linear part alone).
+    const linearErr = change ? 0 : predicted + err - linear
+    for (let i = 0; i < 3; i++) this.#theta[i]! += gain[i]! * linearErr
     const next = this.#p.map((row, i) => row.map((v, j) => (v - gain[i]! * px[j]!) / this.#lambda))
     // Forgetting inflates P along directions no sample excites (windup): never exceed the prior's.
     const tr = next[0]![0]! + next[1]![1]! + next[2]![2]!
     this.#p = tr > this.#p0Trace ? next.map((row) => row.map((v) => (v * this.#p0Trace) / tr)) : next
     // From clipped errors only: an outlier, or a change, does not widen the gate for the next.
     this.#residualVar = 0.9 * this.#residualVar + 0.1 * clipped * clipped
+    // The shape is learned from samples the fit could already predict: not while it converges, not from outliers.
+    if (outlier === 0 && this.#samples >= 5) this.#learnShape(signers, children, ms)
     this.#samples++
+  }
+
+  /** Move the sample's size class towards the ratio of `ms` to the linear fit's prediction. */
+  #learnShape(signers: number, children: number, ms: number): void {
+    const linear = this.#linear(signers, children)
+    if (!(linear > 1) || children > 0) return
+    const k = Math.round(Math.log2(Math.max(1, signers)))
+    const ratio = Math.min(2, Math.max(0.5, ms / linear))
+    this.#shape.set(k, 0.8 * (this.#shape.get(k) ?? 1) + 0.2 * ratio)
   }
 
   /** Errors beyond this are clipped: 3 residual deviations, at least a quarter of the prediction (and 20 ms). */

@@ -131,4 +131,12 @@ describe('OnlineCostEstimator', () => {
       for (const n of [20, 27, 34]) expect(Math.abs(e.estimate(n, 0) - factor * cost(n))).toBeLessThan(0.05 * factor * cost(n))
     }
   })
+
+  it('learns a prove time that is not linear in signers (steeper for small groups, as measured)', () => {
+    const curve = (n: number) => (n <= 8 ? 280 + (220 * (n - 1)) / 7 : n <= 32 ? 500 + (400 * (n - 8)) / 24 : 900 + (1400 * (n - 32)) / 96)
+    const sizes = [4, 12, 24, 64, 128, 16, 8, 40]
+    const e = new OnlineCostEstimator()
+    for (let i = 0; i < 80; i++) e.observe({ signers: sizes[i % sizes.length]!, children: 0, ms: curve(sizes[i % sizes.length]!) })
+    for (const n of [8, 12, 24, 128]) expect(Math.abs(e.estimate(n, 0) - curve(n)) / curve(n), `n=${n}`).toBeLessThan(0.06)
+  })
 })
