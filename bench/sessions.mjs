@@ -61,6 +61,7 @@ async function simulate() {
       for (const policy of clients) rows.push(await replaySnapshot(work, policy, { model }))
       rows.push(await replaySnapshot(work, leanagg, { model, lanes: 1, variant: { lanes: 1, label: 'leanagg (snapshot)' } }))
       rows.push(await replayOpen(work, { model }))
+      rows.push(await replayOpen(work, { model, expectVotes: true }))
       rows.push(boundRow(work, model))
       report.workloads.push({ name, arrivals: true, rows, verdict: arrivalVerdict(rows) })
       continue

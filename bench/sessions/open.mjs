@@ -37,7 +37,10 @@ export async function replaySnapshot(workload, makePolicy, { model, lanes, varia
  * 750 ms and late results delivered; each vote is added when it arrives (a vote arriving after
  * the cutoff, which defaults to the deadline, is refused and counted). One lane.
  */
-export async function replayOpen(workload, { model, sessionOptions = {} }) {
+export async function replayOpen(
+  workload,
+  { model, sessionOptions = {}, expectVotes = false, name = expectVotes ? 'leanagg (open, expected votes)' : 'leanagg (open)' },
+) {
   const clock = new SimClock()
   const t0 = clock.now()
   const slotStartOf = (slot) => t0 + (slot - 1) * ARRIVAL_TIMING.slotMs
@@ -49,7 +52,14 @@ export async function replayOpen(workload, { model, sessionOptions = {} }) {
   for (const w of workload) {
     const start = slotStartOf(w.slot)
     clock.setTimeout(() => {
-      const session = engine.openSession({ deadlineAt: start + ARRIVAL_TIMING.deadlineAt, late: 'deliver', ...sessionOptions })
+      // With expectVotes the session is told how many votes the slot has in all (the committee).
+      const expectedVotes = expectVotes ? w.groups.reduce((n, g) => n + g.raw.length, 0) : undefined
+      const session = engine.openSession({
+        deadlineAt: start + ARRIVAL_TIMING.deadlineAt,
+        late: 'deliver',
+        ...(expectedVotes && { expectedVotes }),
+        ...sessionOptions,
+      })
       const indexOf = new Map()
       for (const [index, g] of w.groups.entries()) {
         const message = messageOf(w.slot, index, g.jitter)
@@ -85,7 +95,7 @@ export async function replayOpen(workload, { model, sessionOptions = {} }) {
   }
   const last = workload.at(-1)?.slot ?? 0
   await clock.runUntil(slotStartOf(last) + 120_000)
-  const row = { name: 'leanagg (open)', ...arrivalTally(workload, results, prover.log, model, { slotStartOf }) }
+  const row = { name, ...arrivalTally(workload, results, prover.log, model, { slotStartOf }) }
   const out = { ...row, refused, engine: engineView(summaries, results), headMisses: headMisses(workload, row.missedHead, results, slotStartOf) }
   // For analysis scripts, not the report: every result and proof.
   Object.defineProperty(out, 'trace', { value: { results, log: prover.log, slotStartOf } })

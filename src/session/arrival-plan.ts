@@ -160,11 +160,6 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
     const next = finals.reduce((a, b) => (b.c.rate < a.c.rate ? b : a))
     return start(next.c, next.take, 'fits')
   }
-  // Idle until then: a settled head waiting for stragglers is proved now as well, if that ends in
-  // time (insurance; its final proof runs only if more votes come).
-  if (headStart !== undefined && headItem !== undefined && ripe(headItem.c) && startAt + need(headItem.estimateMs) <= windowAt) {
-    return start(headItem.c, headItem.take, 'fits')
-  }
   return wakeAt(now, [...wakes, windowAt, ...finals.map((item) => item.c.ripeAt), ...(headItem ? [headItem.c.ripeAt] : [])])
 }
 

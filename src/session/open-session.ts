@@ -60,6 +60,8 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   #cancelReason: string | undefined
   #refused: RefusedReason | undefined
   #sealed = false
+  /** Raw signatures taken so far, over every group (against `expectedVotes`). */
+  #votes = 0
   #settling = false
   readonly #groups = new Map<string, OpenGroup>()
   readonly #order: OpenGroup[] = []
@@ -127,7 +129,9 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
         this.#groups.set(group.key, group)
         this.#order.push(group)
       }
-      return group.add(draft, now)
+      const receipt = group.add(draft, now)
+      this.#votes += receipt.added
+      return receipt
     })
     if (this.#state === 'running') this.#pump()
     return receipts
@@ -227,6 +231,11 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     if (this.sealed) throw new LeanAggError('SESSION_SEALED', `session ${this.id} takes no more votes: ${this.#sealed ? 'sealed' : 'past its cutoff'}`)
   }
 
+  /** No more votes will come, or every vote expected is in: no group waits for more. */
+  get #settled(): boolean {
+    return this.sealed || (this.#opts.expectedVotes !== undefined && this.#votes >= this.#opts.expectedVotes)
+  }
+
   /** A group a new proof would add signers to. */
   #isOpen(g: OpenGroup): boolean {
     return g.failure === undefined && g.signersOf(g.raw) > g.covered && g.raw + g.childCount >= this.#minInputs
@@ -249,7 +258,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       const step = nextArrivalStep({
         now,
         deadlineAt: this.deadlineAt,
-        sealed: this.sealed,
+        sealed: this.#settled,
         candidates: this.#order.map((g) => this.#candidate(g, now, foreignFreeAt)),
         running: [...this.#inFlight].map((r) => ({ remainingMs: remainingMs(r), mustFit: r.admission === 'fits' })),
         lanes: this.#lanes,
@@ -287,7 +296,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       served: g.served,
       ripeAt,
       rate: g.rate(now),
-      expectedAt: (t) => (this.sealed ? g.raw : g.expectedAt(t, now, ripeAt, this.cutoffAt)),
+      expectedAt: (t) => (this.#settled ? g.raw : g.expectedAt(t, now, ripeAt, this.cutoffAt)),
       blocked: g.failure !== undefined,
     }
   }

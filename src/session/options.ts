@@ -64,6 +64,12 @@ export interface OpenSessionOptions extends SessionOptions {
   quietMs?: number
   /** Prove groups of one signature and no child (or one lone child). Default false. */
   includeTrivial?: boolean
+  /**
+   * Raw signatures the session expects in all, over its groups (e.g. the validators assigned to
+   * the slot). Once that many have arrived no more are waited for: every group counts as settled
+   * (later ones are still taken). Without it, only pauses and the cutoff tell.
+   */
+  expectedVotes?: number
 }
 
 export interface ResolvedOpenSessionOptions extends ResolvedSessionOptions {
@@ -71,6 +77,7 @@ export interface ResolvedOpenSessionOptions extends ResolvedSessionOptions {
   cutoffAt: number
   quietMs: number
   includeTrivial: boolean
+  expectedVotes: number | undefined
 }
 
 /** Defaults of an open session's own options. */
@@ -83,7 +90,8 @@ export function resolveOpenSessionOptions(options: OpenSessionOptions, defaults:
   const cutoffAt = options.cutoffAt === undefined ? base.deadlineAt : Math.min(base.deadlineAt, checkTime(options.cutoffAt, 'cutoffAt'))
   const includeTrivial = options.includeTrivial ?? false
   if (typeof includeTrivial !== 'boolean') invalidArg('includeTrivial must be a boolean')
-  return { ...base, deadlineAt: base.deadlineAt, cutoffAt, quietMs: checkMs(options.quietMs ?? DEFAULT_QUIET_MS, 'quietMs'), includeTrivial }
+  const expectedVotes = options.expectedVotes === undefined ? undefined : checkCount(options.expectedVotes, 'expectedVotes', 1)
+  return { ...base, deadlineAt: base.deadlineAt, cutoffAt, quietMs: checkMs(options.quietMs ?? DEFAULT_QUIET_MS, 'quietMs'), includeTrivial, expectedVotes }
 }
 
 /** Engine-wide defaults for every session's options. */

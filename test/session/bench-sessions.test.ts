@@ -33,7 +33,15 @@ describe('bench/sessions.mjs --quick', () => {
     }
     for (const w of arrival) {
       expect(w.name).toMatch(/arrival/)
-      expect(w.rows.map((r) => r.name)).toEqual(['ethlambda', 'zeam', 'gean', 'leanagg (snapshot)', 'leanagg (open)', 'bound'])
+      expect(w.rows.map((r) => r.name)).toEqual([
+        'ethlambda',
+        'zeam',
+        'gean',
+        'leanagg (snapshot)',
+        'leanagg (open)',
+        'leanagg (open, expected votes)',
+        'bound',
+      ])
       for (const row of w.rows) {
         for (const field of [
           'offered',

@@ -36,22 +36,22 @@ function open(engine: AggregationEngine, options: Partial<OpenSessionOptions> = 
 }
 
 describe('open sessions: proving while votes arrive', () => {
-  it('proves a group once its votes settle, proves it again from the larger set, and says what each result improves on', async () => {
+  it('proves a group once its votes are in, proves it again from the larger set, and says what each result improves on', async () => {
     const { clock, engine, prover, t0 } = setup()
-    const s = open(engine)
+    const s = open(engine, { expectedVotes: 5 })
     const got = results(s)
-    await trickle(clock, (v) => s.add(v), 1, 0, 5, 10) // t = 0..40
-    await clock.advance(49)
-    expect(prover.calls).toHaveLength(0) // still within the quiet spell after the last vote
-    await clock.advance(1) // t = 90: settled
+    await trickle(clock, (v) => s.add(v), 1, 0, 4, 10) // t = 0..30
+    expect(prover.calls).toHaveLength(0) // a lone group waits for its votes until its latest start
+    await clock.advance(10)
+    s.add(vote(1, 4)) // t = 40: the fifth expected vote
     expect(prover.calls).toHaveLength(1)
     expect(prover.calls[0]!.group.signatures).toHaveLength(5)
-    await clock.advance(10)
+    await clock.advance(60)
     await trickle(clock, (v) => s.add(v), 1, 5, 5, 10) // t = 100..140, while the first proof runs
-    await clock.advance(100) // t = 240: first proof done, the group has 10 votes
+    await clock.advance(50) // t = 190: first proof done, the group has 10 votes
     expect(got.map((r) => [r.seq, r.signerCount, r.improves])).toEqual([[0, 5, undefined]])
     expect(prover.calls).toHaveLength(2)
-    expect(prover.calls[1]!.startedAt! - t0).toBe(240)
+    expect(prover.calls[1]!.startedAt! - t0).toBe(190)
     s.seal()
     await clock.advance(200)
     const summary = await s.done
@@ -60,7 +60,7 @@ describe('open sessions: proving while votes arrive', () => {
       [1, 10, 0, false],
     ])
     expect(summary.outcome).toBe('completed')
-    expect(summary.settledAt - t0).toBe(440)
+    expect(summary.settledAt - t0).toBe(390)
     expect(summary.outcomes).toEqual([expect.objectContaining({ status: 'aggregated', result: got[1] })])
     expect(summary.coverage).toMatchObject({ signers: 10, coveredBeforeDeadline: 10, replacedProofMs: 150 })
     expect(summary.coverage!.groups[0]).toMatchObject({ proofs: 2, signers: 10, coveredBeforeDeadline: 10 })
@@ -75,7 +75,9 @@ describe('open sessions: proving while votes arrive', () => {
     await clock.advance(600)
     await s.done
     expect(prover.calls.map((c) => [c.group.signatures.length, c.startedAt! - t0])).toEqual([
-      [3, 50],
+      // Settled at 50, but the head's pace then (3 votes in 40 ms) let it expect a group too large
+      // for the fork to go first; at 60 its slower pace leaves room.
+      [3, 60],
       [21, 690], // 1000 - 310 ms: its latest start
     ])
     expect(got.map((r) => [r.signerCount, r.late])).toEqual([
@@ -99,6 +101,16 @@ describe('open sessions: proving while votes arrive', () => {
     expect(started + 100 + 10 * votes).toBeLessThanOrEqual(1000)
     expect(started + 100 + 10 * (votes + 1) + 30).toBeGreaterThan(1000) // one more vote would not have fitted
     expect(got).toEqual([expect.objectContaining({ signerCount: votes, late: false })])
+  })
+
+  it('with expectedVotes, the head starts as soon as every expected vote is in, not at its latest start', async () => {
+    const { clock, engine, prover, t0 } = setup()
+    const s = open(engine, { expectedVotes: 10 })
+    await trickle(clock, (v) => s.add(v), 1, 0, 10, 30) // t = 0..270
+    await clock.advance(1000)
+    await s.done
+    expect(prover.calls.map((c) => [c.group.signatures.length, c.startedAt! - t0])).toEqual([[10, 270]])
+    expect(() => open(engine, { expectedVotes: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
 
   it('a head group that no longer fits in full is proved from the largest prefix of its votes that does, first', async () => {
@@ -133,7 +145,7 @@ describe('open sessions: proving while votes arrive', () => {
   it('a head group that never got the prover before the deadline is proved late once the prover frees', async () => {
     // The fork's proof runs far past its estimate, through the deadline; the head arrives meanwhile.
     const { clock, engine, prover, t0 } = setup({ latency: (g) => (g.signatures.length === 2 ? 400 : 200) })
-    const s = open(engine, { deadlineMs: 300 })
+    const s = open(engine, { deadlineMs: 300, expectedVotes: 2 }) // every vote counts as in once 2 have come
     const got = results(s)
     s.add({ message: message(2), slot: 1, signatures: [signed(100), signed(101)] })
     await clock.advance(100)
@@ -141,8 +153,8 @@ describe('open sessions: proving while votes arrive', () => {
     await clock.advance(2000)
     const summary = await s.done
     expect(prover.calls.map((c) => [c.group.signatures.length, c.startedAt! - t0])).toEqual([
-      [2, 50],
-      [10, 450],
+      [2, 0],
+      [10, 400],
     ])
     expect(got.map((r) => [r.signerCount, r.late, r.admission])).toEqual([
       [2, true, 'fits'],
@@ -237,7 +249,7 @@ describe('open sessions: input', () => {
 describe('open sessions in the engine', () => {
   it('cancel abandons the proof in flight and settles at once', async () => {
     const { clock, engine, prover, t0 } = setup()
-    const s = open(engine)
+    const s = open(engine, { expectedVotes: 3 })
     s.addMany([vote(1, 0), vote(1, 1), vote(1, 2)])
     await clock.advance(60)
     expect(prover.calls).toHaveLength(1)
@@ -268,7 +280,7 @@ describe('open sessions in the engine', () => {
   it("'queue': an open session queued behind another takes votes, and plans once it starts", async () => {
     const { clock, engine, prover, t0 } = setup({}, { busy: 'queue' })
     const first = engine.startSession([{ message: message(9), slot: 1, signatures: [signed(0), signed(1)] }], { deadlineMs: 1000 })
-    const second = open(engine)
+    const second = open(engine, { expectedVotes: 2 })
     expect(second.state).toBe('queued')
     second.addMany([vote(1, 0), vote(1, 1)])
     await clock.advance(1000)
@@ -289,11 +301,11 @@ describe('open sessions in the engine', () => {
 
   it('a failed proof keeps the group from being proved again; an earlier aggregate stays its outcome', async () => {
     const { clock, engine, prover } = setup({ fail: (g) => (g.signatures.length > 2 ? new Error('bad vote') : undefined) })
-    const s = open(engine, { deadlineMs: 5000 })
+    const s = open(engine, { deadlineMs: 5000, expectedVotes: 2 })
     s.addMany([vote(1, 0), vote(1, 1)])
     await clock.advance(200) // proved with 2
     s.add(vote(1, 2))
-    await clock.advance(800) // settled at 800, the proof with 3 fails at 930
+    await clock.advance(800) // the proof with 3 starts at once (all expected votes are in) and fails
     s.add(vote(1, 3))
     s.seal()
     await clock.advance(1000)
