@@ -257,13 +257,15 @@ export class Prover implements GroupProver {
     const proofs = this.handle.isolation === 'process' ? this.maxConcurrentProofs : 1
     try {
       const keys = await Promise.all(Array.from({ length: signers }, (_, n) => this.generateKey(new Uint8Array(32).fill(n + 1), 0, 1)))
-      await Promise.all(
+      const groups = await Promise.all(
         Array.from({ length: proofs }, async (_, p) => {
           const message = new Uint8Array(32).fill(p)
           const signatures = await Promise.all(keys.map(async (key) => ({ publicKey: key.publicKey, signature: await this.sign(key, message, 0) })))
-          await this.aggregate({ message, slot: 0, signatures })
+          return { message, slot: 0, signatures }
         }),
       )
+      // All signed first, so the proofs reach the server together and each takes its own worker.
+      await Promise.all(groups.map((group) => this.aggregate(group)))
       this.logger.debug('prover warmed up', { signers, proofs, ms: Date.now() - started })
     } catch (err) {
       if (this.closed) this.logger.debug('prover warm-up stopped by close()')
