@@ -116,7 +116,10 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   if (running.length > 0) return secondLane(input, ranked, ripe)
 
   const startAt = Math.max(now, input.foreignFreeAt)
-  const clearOf = (proofs: number) => 2 * input.spreadMs * Math.sqrt(Math.max(1, proofs))
+  // Clear of the deadline by two residual deviations per proof in a row (in quadrature), and at
+  // least 5% of the head's estimate: proof times on a busy machine stray by that much.
+  const floor = head ? 0.05 * head.estimateMs(head.raw) : 0
+  const clearOf = (proofs: number) => Math.max(floor, 2 * input.spreadMs * Math.sqrt(Math.max(1, proofs)))
   const safeDeadline = deadlineAt - clearOf(1)
   if (headAtRisk && startAt + fullNeed(head) > safeDeadline) {
     const take = largestTake(input, head, safeDeadline - startAt, need)
@@ -130,7 +133,9 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   const headItem = ranked.find((item) => item.c === head)
   let horizon = safeDeadline
   let headStart: number | undefined
-  if (headItem !== undefined && !input.sealed && startAt + need(headItem.estimateMs) <= safeDeadline) {
+  // A wake-up that comes a little after the planned start (a busy loop, a grown estimate) still
+  // starts the head in full: half the clearance is slack for that.
+  if (headItem !== undefined && !input.sealed && startAt + need(headItem.estimateMs) <= deadlineAt - clearOf(1) / 2) {
     // It starts once the votes it holds now need all the time left; others must end earlier, by
     // when the votes it is expected to hold would need it.
     headStart = safeDeadline - need(headItem.estimateMs)
