@@ -121,7 +121,10 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   const floor = head ? 0.05 * head.estimateMs(head.raw) : 0
   const clearOf = (proofs: number) => Math.max(floor, 2 * input.spreadMs * Math.sqrt(Math.max(1, proofs)))
   const safeDeadline = deadlineAt - clearOf(1)
-  if (headAtRisk && startAt + fullNeed(head) > safeDeadline) {
+  // A wake-up that comes a little after the planned start (a busy loop, a grown estimate) still
+  // starts the head in full: half the clearance is slack for that.
+  const lateStart = deadlineAt - clearOf(1) / 2
+  if (headAtRisk && startAt + fullNeed(head) > lateStart) {
     const take = largestTake(input, head, safeDeadline - startAt, need)
     if (take !== undefined) return start(head, take, 'fits')
     // No proof of it fits: with late results kept, it is proved late rather than not at all.
@@ -133,9 +136,7 @@ export function nextArrivalStep(input: ArrivalStepInput): ArrivalStep {
   const headItem = ranked.find((item) => item.c === head)
   let horizon = safeDeadline
   let headStart: number | undefined
-  // A wake-up that comes a little after the planned start (a busy loop, a grown estimate) still
-  // starts the head in full: half the clearance is slack for that.
-  if (headItem !== undefined && !input.sealed && startAt + need(headItem.estimateMs) <= deadlineAt - clearOf(1) / 2) {
+  if (headItem !== undefined && !input.sealed && startAt + need(headItem.estimateMs) <= lateStart) {
     // It starts once the votes it holds now need all the time left; others must end earlier, by
     // when the votes it is expected to hold would need it.
     headStart = safeDeadline - need(headItem.estimateMs)

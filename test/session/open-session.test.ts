@@ -97,7 +97,9 @@ describe('open sessions: proving while votes arrive', () => {
     expect(prover.calls).toHaveLength(1)
     const started = call!.startedAt! - t0
     const votes = call!.group.signatures.length
-    expect(votes).toBe(Math.ceil(started / 30)) // every vote that came before it
+    // Every vote that came before it (one arriving at that very ms may or may not be in).
+    expect(votes).toBeGreaterThanOrEqual(Math.ceil(started / 30))
+    expect(votes).toBeLessThanOrEqual(Math.floor(started / 30) + 1)
     expect(started + 100 + 10 * votes).toBeLessThanOrEqual(1000)
     expect(started + 30 + 100 + 10 * (votes + 1)).toBeGreaterThan(1000 - 0.05 * (100 + 10 * votes)) // waiting for one more would not have fitted
     expect(got).toEqual([expect.objectContaining({ signerCount: votes, late: false })])
