@@ -117,7 +117,7 @@ export async function liveArrivalRun({
     const indexOf = new Map(w.groups.map((g, index) => [keyOf(messageOf(w.slot, index, g.jitter), w.slot), index]))
     if (mode === 'open') {
       await sleep(start - Date.now())
-      const session = prover.openSession({ deadlineAt, late: 'deliver', ...(lanes > 1 && { concurrency: lanes }) })
+      const session = prover.openSession({ deadlineAt, cutoffAt: start + ARRIVAL_TIMING.snapshotAt, late: 'deliver', ...(lanes > 1 && { concurrency: lanes }) })
       session.on('result', onResult(w, indexOf))
       sessions.push(session.done.then((s) => ({ slot: w.slot, ...s })))
       for (const [index, g] of w.groups.entries()) {

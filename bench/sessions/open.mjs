@@ -35,7 +35,7 @@ export async function replaySnapshot(workload, makePolicy, { model, lanes, varia
 /**
  * leanagg's open session: one per slot, opened at slot start with the deadline at interval 2 +
  * 750 ms and late results delivered; each vote is added when it arrives (a vote arriving after
- * the cutoff, which defaults to the deadline, is refused and counted). One lane.
+ * the cutoff at interval 2 is refused and counted). One lane.
  */
 export async function replayOpen(
   workload,
@@ -56,6 +56,8 @@ export async function replayOpen(
       const expectedVotes = expectVotes ? w.groups.reduce((n, g) => n + g.raw.length, 0) : undefined
       const session = engine.openSession({
         deadlineAt: start + ARRIVAL_TIMING.deadlineAt,
+        // Votes are due by interval 2, as the snapshot policies take them: the cutoff.
+        cutoffAt: start + ARRIVAL_TIMING.snapshotAt,
         late: 'deliver',
         ...(expectedVotes && { expectedVotes }),
         ...sessionOptions,
