@@ -10,17 +10,17 @@ import { LeanAggError, abortedError, closedError } from '../errors.js'
 import { nextArrivalStep } from './arrival-plan.js'
 import type { ArrivalCandidate } from './arrival-plan.js'
 import { timer } from './clock.js'
-import { codeOf, messageOf } from './fail.js'
+import { messageOf } from './fail.js'
 import type { EngineSession, SessionHost } from './host.js'
 import { OpenGroup } from './open-group.js'
 import type { AddReceipt, ProofInput } from './open-group.js'
 import { invalidArg } from './options.js'
 import type { ResolvedOpenSessionOptions } from './options.js'
 import type { GroupOutcome, GroupResult, OpenAggregationSession, PlanEntry, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
-import { drainCalls, proveGroup, safeEstimate, safeObserve, safeSlowdown, safeSpread } from './proving.js'
+import { drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown, safeSpread } from './proving.js'
 import { normaliseGroup } from './snapshot.js'
 import type { GroupInput } from './snapshot.js'
-import { Listeners, ReplayLog } from './stream.js'
+import { SessionOutput } from './output.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
 import type { Admission, ErrorCode, SkipReason } from './types.js'
@@ -67,10 +67,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   readonly #order: OpenGroup[] = []
   readonly #inFlight = new Set<Run>()
   readonly #draining: Promise<unknown>[] = []
-  readonly #log = new ReplayLog<GroupResult>()
-  readonly #events: Listeners<SessionEvents>
-  #resolveDone!: (s: SessionSummary) => void
-  #summary: SessionSummary | undefined
+  readonly #out: SessionOutput
   readonly #timers: { deadline?: { cancel(): void }; cutoff?: { cancel(): void }; wake?: { at: number; t: { cancel(): void } } } = {}
   #onSignal: (() => void) | undefined
 
@@ -82,8 +79,8 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     this.#createdAt = host.clock.now()
     this.deadlineAt = opts.deadlineAt
     this.cutoffAt = opts.cutoffAt
-    this.done = new Promise((resolve) => (this.#resolveDone = resolve))
-    this.#events = new Listeners((event, err) => host.logger.warn('session listener threw', { sessionId: id, event: String(event), err }))
+    this.#out = new SessionOutput(id, host.logger)
+    this.done = this.#out.done
   }
 
   get state(): SessionState {
@@ -95,21 +92,15 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<GroupResult> {
-    return this.#log.reader()
+    return this.#out.reader()
   }
 
   results(): AsyncIterableIterator<GroupResult> {
-    return this.#log.reader()
+    return this.#out.reader()
   }
 
   on<E extends keyof SessionEvents>(event: E, fn: (value: SessionEvents[E]) => void): () => void {
-    // Late subscribers to 'done' still hear about it, so nobody waits forever.
-    if (event === 'done' && this.#summary !== undefined) {
-      const summary = this.#summary
-      queueMicrotask(() => (fn as (s: SessionSummary) => void)(summary))
-      return () => {}
-    }
-    return this.#events.on(event, fn)
+    return this.#out.on(event, fn)
   }
 
   add(input: GroupInput): AddReceipt {
@@ -342,16 +333,15 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     group.admission ??= admission
     this.#host.metrics.admission(admission === 'best-effort' ? 'best_effort' : admission)
     this.#host.logger.debug('open session proof started', { sessionId: this.id, key: group.key, signers: input.signerCount, admission })
-    run.call = proveGroup(this.#host.prover, this.#host.clock, this.#opts, input, run.controller.signal, () => run.abandoned)
-      .then((end) => {
-        if (run.abandoned) return // fenced: this session no longer owns the result
-        if (end.ok) this.#onProved(run, end.aggregate, end.provedAt)
-        else this.#fail(run, end.code, end.detail)
-      })
-      .catch((err: unknown) => {
-        if (!run.recorded && !run.abandoned) this.#fail(run, codeOf(err), messageOf(err))
-        else this.#host.logger.warn('error after a proof finished', { sessionId: this.id, key: group.key, err })
-      })
+    run.call = launchProof(
+      this.#host,
+      this.#opts,
+      input,
+      run,
+      this.id,
+      (aggregate, provedAt) => this.#onProved(run, aggregate, provedAt),
+      (code, detail) => this.#fail(run, code, detail),
+    )
   }
 
   #onProved(run: Run, aggregate: Aggregate, provedAt: number): void {
@@ -382,7 +372,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       if (previous !== undefined) group.replacedMs += previous.provedAt - previous.startedAt
       const result: GroupResult = Object.freeze({
         sessionId: this.id,
-        seq: this.#log.length,
+        seq: this.#out.count,
         ...(previous !== undefined && { improves: previous.seq }),
         key: group.key,
         index: group.index,
@@ -401,8 +391,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       })
       group.best = result
       if (!late) group.bestOnTime = result
-      this.#log.push(result)
-      this.#events.emit('result', result)
+      this.#out.result(result)
     }
     this.#afterProof()
   }
@@ -482,7 +471,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     const outcomes = this.#order.map((g) => Object.freeze(this.#outcomeOf(g)))
     for (const o of outcomes) {
       this.#host.metrics.outcome(o)
-      this.#events.emit('outcome', o)
+      this.#out.outcome(o)
     }
     const base = summarise({
       sessionId: this.id,
@@ -499,15 +488,11 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       drained,
     })
     const summary: SessionSummary = Object.freeze({ ...base, coverage: coverageOf(this.#order) })
-    this.#summary = summary
     if (summary.outcome !== 'refused') this.#host.metrics.session(summary.outcome)
     if (this.#startedAt !== undefined) this.#host.metrics.sessionDuration((settledAt - this.#startedAt) / 1000)
     this.#host.logger.debug('open session settled', { sessionId: this.id, outcome: summary.outcome, ...summary.coverage, groups: undefined })
-    this.#log.end()
     this.#host.onSettled(this)
-    this.#events.emit('done', summary)
-    this.#events.clear()
-    this.#resolveDone(summary)
+    this.#out.settle(summary)
   }
 
   #outcomeOf(g: OpenGroup): GroupOutcome {

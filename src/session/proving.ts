@@ -86,6 +86,41 @@ export async function proveGroup(
   return { ok: true, aggregate, provedAt }
 }
 
+/** What a session tracks of one proof in flight. */
+export interface ProofRun {
+  readonly controller: AbortController
+  /** The session gave it up: its result is fenced off. */
+  abandoned: boolean
+  /** An outcome was recorded for it. */
+  recorded: boolean
+}
+
+/**
+ * Start proving `group` for a session: the result goes to `proved`, a failure to `failed`, both
+ * only while the run is not abandoned, and a throw in either (a getter, an estimator) becomes a
+ * failure if nothing was recorded yet. Returns the call, settled once the prover returns.
+ */
+export function launchProof(
+  host: { prover: GroupProver; clock: Clock; logger: Logger },
+  opts: Pick<ResolvedSessionOptions, 'logInvRate' | 'verify'>,
+  group: AggregationGroup & { readonly key: string },
+  run: ProofRun,
+  sessionId: number,
+  proved: (aggregate: Aggregate, provedAt: number) => void,
+  failed: (code: ErrorCode, detail: string) => void,
+): Promise<void> {
+  return proveGroup(host.prover, host.clock, opts, group, run.controller.signal, () => run.abandoned)
+    .then((end) => {
+      if (run.abandoned) return // fenced: this session no longer owns the result
+      if (end.ok) proved(end.aggregate, end.provedAt)
+      else failed(end.code, end.detail)
+    })
+    .catch((err: unknown) => {
+      if (!run.recorded && !run.abandoned) failed(codeOf(err), messageOf(err))
+      else host.logger.warn('error after a proof finished', { sessionId, key: group.key, err })
+    })
+}
+
 /** Wait for abandoned prover calls to return, at most `timeoutMs`; true if they all did. */
 export async function drainCalls(clock: Clock, calls: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
   if (calls.length === 0) return true

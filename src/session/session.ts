@@ -7,16 +7,16 @@ import type { Aggregate } from '../aggregate.js'
 import { abortedError, closedError } from '../errors.js'
 import { timer } from './clock.js'
 import type { EngineSession, SessionHost } from './host.js'
-import { codeOf, messageOf } from './fail.js'
+import { messageOf } from './fail.js'
 import type { ResolvedSessionOptions } from './options.js'
 import type { GroupOutcome, GroupResult, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
 import { nextStep } from './plan.js'
 import type { RunningWork } from './plan.js'
 import { PlanBook } from './plan-book.js'
 import type { Pending } from './plan-book.js'
-import { drainCalls, proveGroup, safeEstimate, safeObserve, safeSlowdown } from './proving.js'
+import { drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown } from './proving.js'
 import type { Snapshot, SnapshotGroup } from './snapshot.js'
-import { Listeners, ReplayLog } from './stream.js'
+import { SessionOutput } from './output.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
 import type { AbandonReason, Admission, ErrorCode, SkipReason } from './types.js'
@@ -61,10 +61,7 @@ export class Session implements EngineSession {
   readonly #inFlight = new Set<Running>()
   readonly #draining: Promise<unknown>[] = []
   readonly #outcomes: GroupOutcome[] = []
-  readonly #log = new ReplayLog<GroupResult>()
-  readonly #events: Listeners<SessionEvents>
-  #resolveDone!: (s: SessionSummary) => void
-  #summary: SessionSummary | undefined
+  readonly #out: SessionOutput
   #deadlineTimer: { cancel(): void } | undefined
   #onSignal: (() => void) | undefined
 
@@ -76,8 +73,8 @@ export class Session implements EngineSession {
     this.#lanes = Math.max(1, Math.min(opts.concurrency, host.proverLanes ?? opts.concurrency))
     this.#createdAt = host.clock.now()
     this.deadlineAt = opts.deadlineAt
-    this.done = new Promise((resolve) => (this.#resolveDone = resolve))
-    this.#events = new Listeners((event, err) => host.logger.warn('session listener threw', { sessionId: id, event: String(event), err }))
+    this.#out = new SessionOutput(id, host.logger)
+    this.done = this.#out.done
     this.#plan = new PlanBook(snapshot.groups, this.#estimate)
     // Groups dropped while building the snapshot are accounted for by every session proving it.
     for (const d of snapshot.dropped) {
@@ -99,21 +96,15 @@ export class Session implements EngineSession {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<GroupResult> {
-    return this.#log.reader()
+    return this.#out.reader()
   }
 
   results(): AsyncIterableIterator<GroupResult> {
-    return this.#log.reader()
+    return this.#out.reader()
   }
 
   on<E extends keyof SessionEvents>(event: E, fn: (value: SessionEvents[E]) => void): () => void {
-    // Late subscribers to 'done' still hear about it, so nobody waits forever.
-    if (event === 'done' && this.#summary !== undefined) {
-      const summary = this.#summary
-      queueMicrotask(() => (fn as (s: SessionSummary) => void)(summary))
-      return () => {}
-    }
-    return this.#events.on(event, fn)
+    return this.#out.on(event, fn)
   }
 
   cancel(reason?: string): void {
@@ -265,17 +256,15 @@ export class Session implements EngineSession {
     if (admission === 'best-effort' || admission === 'probe') {
       this.#host.logger.debug(`group started: ${admission}`, { sessionId: this.id, key: group.key, estimateMs: Math.round(item.estimateMs) })
     }
-    run.call = proveGroup(this.#host.prover, this.#host.clock, this.#opts, group, run.controller.signal, () => run.abandoned)
-      .then((end) => {
-        if (run.abandoned) return // fenced: this session no longer owns the result
-        if (end.ok) this.#onProved(run, end.aggregate, end.provedAt)
-        else this.#fail(run, end.code, end.detail)
-      })
-      .catch((err: unknown) => {
-        // A throwing getter or estimator must not leave the group unaccounted for.
-        if (!run.recorded && !run.abandoned) this.#fail(run, codeOf(err), messageOf(err))
-        else this.#host.logger.warn('error after a group finished', { sessionId: this.id, key: group.key, err })
-      })
+    run.call = launchProof(
+      this.#host,
+      this.#opts,
+      group,
+      run,
+      this.id,
+      (aggregate, provedAt) => this.#onProved(run, aggregate, provedAt),
+      (code, detail) => this.#fail(run, code, detail),
+    )
   }
 
   #onProved(run: Running, aggregate: Aggregate, provedAt: number): void {
@@ -300,7 +289,7 @@ export class Session implements EngineSession {
     } else {
       const result: GroupResult = Object.freeze({
         sessionId: this.id,
-        seq: this.#log.length,
+        seq: this.#out.count,
         key: group.key,
         index: group.index,
         aggregate,
@@ -316,8 +305,7 @@ export class Session implements EngineSession {
         verified: this.#opts.verify,
         admission: run.admission,
       })
-      this.#log.push(result)
-      this.#events.emit('result', result)
+      this.#out.result(result)
       this.#record({ sessionId: this.id, key: group.key, index: group.index, status: 'aggregated', late, result })
     }
     this.#afterGroup()
@@ -388,7 +376,7 @@ export class Session implements EngineSession {
   #record(outcome: GroupOutcome): void {
     this.#outcomes.push(Object.freeze(outcome))
     this.#host.metrics.outcome(outcome)
-    this.#events.emit('outcome', outcome)
+    this.#out.outcome(outcome)
   }
 
   // ---- settling ------------------------------------------------------------------------------
@@ -428,7 +416,6 @@ export class Session implements EngineSession {
       settledAt,
       drained,
     })
-    this.#summary = summary
     const metrics = this.#host.metrics
     if (summary.outcome !== 'refused') metrics.session(summary.outcome)
     if (this.#startedAt !== undefined) metrics.sessionDuration((settledAt - this.#startedAt) / 1000)
@@ -443,10 +430,7 @@ export class Session implements EngineSession {
       admitted: summary.admitted,
       elapsedMs: summary.elapsedMs,
     })
-    this.#log.end()
     this.#host.onSettled(this)
-    this.#events.emit('done', summary)
-    this.#events.clear()
-    this.#resolveDone(summary)
+    this.#out.settle(summary)
   }
 }
