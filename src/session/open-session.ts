@@ -16,14 +16,15 @@ import { OpenGroup } from './open-group.js'
 import type { AddReceipt, ProofInput } from './open-group.js'
 import { invalidArg } from './options.js'
 import type { ResolvedOpenSessionOptions } from './options.js'
-import type { GroupOutcome, GroupResult, OpenAggregationSession, PlanEntry, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
+import type { GroupResult, OpenAggregationSession, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
 import { drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown, safeSpread } from './proving.js'
 import { normaliseGroup } from './snapshot.js'
 import type { GroupInput } from './snapshot.js'
 import { SessionOutput } from './output.js'
+import { coverageOf, outcomeOf, planEntries } from './open-summary.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
-import type { Admission, ErrorCode, SkipReason } from './types.js'
+import type { Admission, ErrorCode } from './types.js'
 import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
 import type { Work } from './work.js'
 
@@ -468,7 +469,13 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   #settle(drained: boolean): void {
     const settledAt = this.#host.clock.now()
     this.#state = 'settled'
-    const outcomes = this.#order.map((g) => Object.freeze(this.#outcomeOf(g)))
+    const ended = {
+      sessionId: this.id,
+      minInputs: this.#minInputs,
+      ...(this.#refused !== undefined && { refused: this.#refused }),
+      ...(this.#stop !== undefined && { stop: this.#stop }),
+    }
+    const outcomes = this.#order.map((g) => Object.freeze(outcomeOf(g, ended)))
     for (const o of outcomes) {
       this.#host.metrics.outcome(o)
       this.#out.outcome(o)
@@ -480,7 +487,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       ...(this.#stop !== undefined && { stop: this.#stop }),
       considered: this.#order.length,
       outcomes,
-      plan: this.#planEntries(outcomes),
+      plan: planEntries(this.#order, outcomes),
       deadlineAt: this.deadlineAt,
       createdAt: this.#createdAt,
       ...(this.#startedAt !== undefined && { startedAt: this.#startedAt }),
@@ -494,58 +501,4 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     this.#host.onSettled(this)
     this.#out.settle(summary)
   }
-
-  #outcomeOf(g: OpenGroup): GroupOutcome {
-    const base = { sessionId: this.id, key: g.key, index: g.index }
-    if (g.best !== undefined) return { ...base, status: 'aggregated', late: g.best.late, result: g.best }
-    if (g.failure !== undefined) return { ...base, status: 'failed', ...g.failure }
-    if (g.abandoned !== undefined) return { ...base, ...g.abandoned }
-    return { ...base, status: 'skipped', reason: this.#skipReason(g) }
-  }
-
-  #skipReason(g: OpenGroup): SkipReason {
-    if (g.raw + g.childCount < this.#minInputs) return 'trivial'
-    if (this.#refused !== undefined) return this.#refused === 'closed' ? 'closed' : 'busy'
-    if (this.#stop !== undefined && this.#stop !== 'deadline') return this.#stop
-    return g.overBudget ? 'budget' : 'deadline'
-  }
-
-  #planEntries(outcomes: readonly GroupOutcome[]): PlanEntry[] {
-    const ranked = [...this.#order].sort((a, b) => b.priority - a.priority || b.signersOf(b.raw) - a.signersOf(a.raw) || a.index - b.index)
-    return ranked.map((g, rank) => {
-      const o = outcomes[g.index]!
-      return {
-        index: g.index,
-        key: g.key,
-        rank,
-        priority: g.priority,
-        gain: g.signersOf(g.raw),
-        estimateMs: g.estimateMs,
-        ...(g.admission !== undefined && { admission: g.admission }),
-        ...(o.status === 'skipped' && { skipped: o.reason }),
-      }
-    })
-  }
-}
-
-function coverageOf(groups: readonly OpenGroup[]): SessionSummary['coverage'] {
-  const rows = groups.map((g) =>
-    Object.freeze({
-      key: g.key,
-      index: g.index,
-      signers: g.signersOf(g.raw),
-      coveredBeforeDeadline: g.bestOnTime?.signerCount ?? 0,
-      covered: g.best?.signerCount ?? 0,
-      proofs: g.proofs,
-      replacedProofMs: g.replacedMs,
-    }),
-  )
-  const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0)
-  return Object.freeze({
-    groups: Object.freeze(rows),
-    signers: sum((r) => r.signers),
-    coveredBeforeDeadline: sum((r) => r.coveredBeforeDeadline),
-    covered: sum((r) => r.covered),
-    replacedProofMs: sum((r) => r.replacedProofMs),
-  })
 }
