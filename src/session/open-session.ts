@@ -10,14 +10,13 @@ import { LeanAggError, abortedError, closedError } from '../errors.js'
 import { nextArrivalStep } from './arrival-plan.js'
 import type { ArrivalCandidate } from './arrival-plan.js'
 import { timer } from './clock.js'
-import { messageOf } from './fail.js'
 import type { EngineSession, SessionHost } from './host.js'
 import { OpenGroup } from './open-group.js'
 import type { AddReceipt, ProofInput } from './open-group.js'
 import { invalidArg } from './options.js'
 import type { ResolvedOpenSessionOptions } from './options.js'
 import type { GroupResult, OpenAggregationSession, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
-import { drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown, safeSpread } from './proving.js'
+import { cancelOnAbort, drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown, safeSpread } from './proving.js'
 import { normaliseGroup } from './snapshot.js'
 import type { GroupInput } from './snapshot.js'
 import { SessionOutput } from './output.js'
@@ -25,7 +24,7 @@ import { coverageOf, outcomeOf, planEntries } from './open-summary.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
 import type { Admission, ErrorCode } from './types.js'
-import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
+import { advanceWork, earliestStart, lastEnd, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
 import type { Work } from './work.js'
 
 export { resolveOpenSessionOptions } from './options.js'
@@ -149,14 +148,11 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   }
 
   get currentGroupStartedAt(): number | undefined {
-    let min: number | undefined
-    for (const r of this.#inFlight) if (min === undefined || r.startedAt < min) min = r.startedAt
-    return min
+    return earliestStart(this.#inFlight)
   }
 
   projectedEnd(now: number): number {
-    advanceWork(this.#inFlight, now, this.#slowdown)
-    return Math.max(0, ...projectedEnds(this.#inFlight, now, this.#slowdown).values())
+    return lastEnd(this.#inFlight, now, this.#slowdown)
   }
 
   arm(): void {
@@ -165,11 +161,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     this.#timers.deadline = timer(clock, this.deadlineAt - clock.now(), () => this.stop('deadline'), true)
     if (this.cutoffAt < this.deadlineAt) this.#timers.cutoff = timer(clock, this.cutoffAt - clock.now(), () => this.seal(), true)
     const { signal } = this.#opts
-    if (signal !== undefined) {
-      this.#onSignal = () => this.cancel(signal.reason === undefined ? 'aborted' : messageOf(signal.reason))
-      if (signal.aborted) this.#onSignal()
-      else signal.addEventListener('abort', this.#onSignal, { once: true })
-    }
+    this.#onSignal = cancelOnAbort(signal, (reason) => this.cancel(reason))
   }
 
   start(): void {

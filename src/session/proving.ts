@@ -121,6 +121,18 @@ export function launchProof(
     })
 }
 
+/**
+ * Cancel on the caller's signal (at once if it already fired). Returns the listener to remove at
+ * settle, if one was added.
+ */
+export function cancelOnAbort(signal: AbortSignal | undefined, cancel: (reason: string) => void): (() => void) | undefined {
+  if (signal === undefined) return undefined
+  const onAbort = () => cancel(signal.reason === undefined ? 'aborted' : messageOf(signal.reason))
+  if (signal.aborted) onAbort()
+  else signal.addEventListener('abort', onAbort, { once: true })
+  return onAbort
+}
+
 /** Wait for abandoned prover calls to return, at most `timeoutMs`; true if they all did. */
 export async function drainCalls(clock: Clock, calls: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
   if (calls.length === 0) return true

@@ -7,20 +7,19 @@ import type { Aggregate } from '../aggregate.js'
 import { abortedError, closedError } from '../errors.js'
 import { timer } from './clock.js'
 import type { EngineSession, SessionHost } from './host.js'
-import { messageOf } from './fail.js'
 import type { ResolvedSessionOptions } from './options.js'
 import type { GroupOutcome, GroupResult, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
 import { nextStep } from './plan.js'
 import type { RunningWork } from './plan.js'
 import { PlanBook } from './plan-book.js'
 import type { Pending } from './plan-book.js'
-import { drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown } from './proving.js'
+import { cancelOnAbort, drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown } from './proving.js'
 import type { Snapshot, SnapshotGroup } from './snapshot.js'
 import { SessionOutput } from './output.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
 import type { AbandonReason, Admission, ErrorCode, SkipReason } from './types.js'
-import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
+import { advanceWork, earliestStart, lastEnd, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
 import type { Work } from './work.js'
 
 // Where prover.ts has always imported them from.
@@ -121,15 +120,12 @@ export class Session implements EngineSession {
   }
 
   get currentGroupStartedAt(): number | undefined {
-    let min: number | undefined
-    for (const r of this.#inFlight) if (min === undefined || r.startedAt < min) min = r.startedAt
-    return min
+    return earliestStart(this.#inFlight)
   }
 
   /** When this session's proofs in flight are projected to leave the prover (0 if none). */
   projectedEnd(now: number): number {
-    advanceWork(this.#inFlight, now, this.#slowdown)
-    return Math.max(0, ...projectedEnds(this.#inFlight, now, this.#slowdown).values())
+    return lastEnd(this.#inFlight, now, this.#slowdown)
   }
 
   /** Arm the deadline and the caller's signal; called once, refused sessions excepted. */
@@ -138,11 +134,7 @@ export class Session implements EngineSession {
     if (deadlineAt !== undefined) {
       this.#deadlineTimer = timer(this.#host.clock, deadlineAt - this.#host.clock.now(), () => this.#onDeadline())
     }
-    if (signal !== undefined) {
-      this.#onSignal = () => this.cancel(signal.reason === undefined ? 'aborted' : messageOf(signal.reason))
-      if (signal.aborted) this.#onSignal()
-      else signal.addEventListener('abort', this.#onSignal, { once: true })
-    }
+    this.#onSignal = cancelOnAbort(signal, (reason) => this.cancel(reason))
   }
 
   start(): void {

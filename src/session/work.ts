@@ -48,3 +48,16 @@ export function projectedEnds<T extends Work>(runs: ReadonlySet<T>, now: number,
 export function averageConcurrency(run: Work, ms: number): number {
   return ms > 0 ? Math.max(1, run.shared / ms) : 1
 }
+
+/** When the earliest of `runs` started, if any runs. */
+export function earliestStart(runs: Iterable<{ readonly startedAt: number }>): number | undefined {
+  let min: number | undefined
+  for (const r of runs) if (min === undefined || r.startedAt < min) min = r.startedAt
+  return min
+}
+
+/** When the last of `runs` is projected to leave the prover (0 if none); counts progress to `now` first. */
+export function lastEnd<T extends Work>(runs: ReadonlySet<T>, now: number, slowdown: (k: number) => number): number {
+  advanceWork(runs, now, slowdown)
+  return Math.max(0, ...projectedEnds(runs, now, slowdown).values())
+}
