@@ -6,8 +6,9 @@
  * settled (no new one for a while) goes at once instead, and a group proved earlier is proved again
  * from its larger raw set while that still fits. If the head no longer fits in full while nothing
  * of it is proved, the largest prefix of its votes that fits is proved, at once; once the votes
- * are sealed, groups go in value order with the head always among them. No clock, no prover, no state: the session calls it on every arrival,
- * every proof's end, and at the time the last answer said to wake.
+ * are sealed (or all expected votes are in), groups go in value order with the head always among
+ * them. No clock, no prover, no state: the session calls it on every arrival, every proof's end,
+ * and at the time the last answer said to wake.
  */
 import type { ResolvedAdmission } from './options.js'
 import { chooseWithin, rankItems, sharedEnds } from './plan.js'
