@@ -70,7 +70,7 @@ export type ArrivalStep =
 const WAIT: ArrivalStep = Object.freeze({ kind: 'wait' })
 
 /** The most valuable group: caller priority, then most signers, then first seen. */
-export function headOf(candidates: readonly ArrivalCandidate[]): ArrivalCandidate | undefined {
+function headOf(candidates: readonly ArrivalCandidate[]): ArrivalCandidate | undefined {
   let head: ArrivalCandidate | undefined
   let headSize = 0
   for (const c of candidates) {

@@ -81,12 +81,11 @@ export class OpenGroup {
 
   /**
    * Raw signatures expected at clock time `t`: while its votes still come (before `settledAt`),
-   * at its pace so far, until `cutoffAt`.
+   * at its pace so far (`rate`), until `cutoffAt`.
    */
   expectedAt(t: number, now: number, settledAt: number, cutoffAt: number): number {
     if (now >= settledAt || t <= now) return this.raw
-    const pace = this.raw / Math.max(1, now - this.firstArrivalAt)
-    return Math.min(MAX_SIGNERS, Math.floor(this.raw + pace * (Math.min(t, cutoffAt) - now)))
+    return Math.min(MAX_SIGNERS, Math.floor(this.raw + this.rate(now) * (Math.min(t, cutoffAt) - now)))
   }
 
   /** Inputs (votes and children) per ms since its first one. */

@@ -60,7 +60,7 @@ export type ProofEnd =
  * rejection or a failed verification comes back as `{ ok: false }` with a typed code.
  * `abandoned()` is read after each await: an abandoned proof's verification is skipped.
  */
-export async function proveGroup(
+async function proveGroup(
   prover: GroupProver,
   clock: Clock,
   opts: Pick<ResolvedSessionOptions, 'logInvRate' | 'verify'>,
