@@ -4,7 +4,7 @@
  * module, or it is imported dynamically on `register()`.
  */
 import type { GroupOutcome } from './outcomes.js'
-import type { Logger } from './types.js'
+import type { Admission, Logger } from './types.js'
 
 export const METRIC_NAMES = Object.freeze({
   skipped: 'lean_aggregator_skipped_total',
@@ -179,7 +179,9 @@ export class EngineMetrics {
     }
   }
 
-  admission(admission: AdmissionLabel): void {
+  /** Count a started group under why admission started it (its metric label spells 'best_effort'). */
+  admission(why: Admission): void {
+    const admission: AdmissionLabel = why === 'best-effort' ? 'best_effort' : why
     bump(this.#admissions, admission)
     this.#mirror((p) => p.admissions.inc({ admission }))
   }

@@ -324,7 +324,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     group.inFlight.add(run)
     group.proofs++
     group.admission ??= admission
-    this.#host.metrics.admission(admission === 'best-effort' ? 'best_effort' : admission)
+    this.#host.metrics.admission(admission)
     this.#host.logger.debug('open session proof started', { sessionId: this.id, key: group.key, signers: input.signerCount, admission })
     run.call = launchProof(
       this.#host,

@@ -243,7 +243,7 @@ export class Session implements EngineSession {
     }
     this.#inFlight.add(run)
     this.#startedAny = true
-    this.#host.metrics.admission(admission === 'best-effort' ? 'best_effort' : admission)
+    this.#host.metrics.admission(admission)
     if (this.#opts.deadlineAt !== undefined && this.#opts.admission !== false) this.#host.recordAdmission(false)
     if (admission === 'best-effort' || admission === 'probe') {
       this.#host.logger.debug(`group started: ${admission}`, { sessionId: this.id, key: group.key, estimateMs: Math.round(item.estimateMs) })
