@@ -1,4 +1,5 @@
 /** Shared test fixtures: the backend under test comes from LEANAGG_BACKEND (default simulated). */
+import { readdirSync, readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 import { Prover, type BackendName, type ProverOptions, type SecretKey, type SignedBy, LeanAggError } from '../src/index.js'
 
@@ -57,4 +58,18 @@ export function throwsWith(fn: () => unknown, code: string): LeanAggError {
 
 export function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex')
+}
+
+/** Pids of the processes whose parent is `pid` (Linux /proc). */
+export function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] === String(pid)
+      } catch {
+        return false // it exited while we looked
+      }
+    })
+    .map(Number)
 }

@@ -2,26 +2,12 @@
  * Process isolation on the simulated backend, whose faults really crash and whose `burnCpu`
  * really spins: a stopped proof's process is gone, a crash fails one proof, the host lives on.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildSnapshot, type Prover } from '../src/index.js'
-import { REAL, keys, makeProver, message, rejectsWith, signAll, throwsWith } from './helpers.js'
+import { REAL, childrenOf, keys, makeProver, message, rejectsWith, signAll, throwsWith } from './helpers.js'
 
 const LINUX = process.platform === 'linux'
-
-/** Pids of the processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] === String(pid)
-      } catch {
-        return false // it exited while we looked
-      }
-    })
-    .map(Number)
-}
 
 /** Children of this process's prover servers: the one proving, or the spare waiting for work. */
 function proverProcesses(): number[] {

@@ -1,26 +1,10 @@
-/** Setup leaves the prover warm: one proof through the path later proofs take (issue 14). */
-import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_WARM_UP_SIGNERS } from '../src/index.js'
-import { REAL, makeProver, rejectsWith } from './helpers.js'
+import { REAL, childrenOf, makeProver, rejectsWith } from './helpers.js'
 
 const probe = makeProver()
 const CAN_ISOLATE = process.platform === 'linux' && probe.capabilities.processIsolationAvailable
 void probe.close()
-
-/** Pids of the processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] === String(pid)
-      } catch {
-        return false // it exited while we looked
-      }
-    })
-    .map(Number)
-}
 
 function recorder() {
   const lines: { msg: string; fields: Record<string, unknown> | undefined }[] = []
