@@ -106,8 +106,25 @@ export function proofMs(model, work, index, n) {
 
 /** The head group can be covered in full before the deadline: a proof of all its votes, started at the last one's arrival, ends by then. */
 export function headEligible(work, model, deadlineAt = ARRIVAL_TIMING.deadlineAt) {
+  return headSlackMs(work, model, deadlineAt) >= 0
+}
+
+/** What a proof of all the head's votes, started at the last one's arrival, leaves to spare before the deadline. */
+export function headSlackMs(work, model, deadlineAt = ARRIVAL_TIMING.deadlineAt) {
   const head = work.groups[work.head]
-  return head.arrivals.at(-1) + proofMs(model, work, work.head, head.raw.length) <= deadlineAt
+  return deadlineAt - head.arrivals.at(-1) - proofMs(model, work, work.head, head.raw.length)
+}
+
+/**
+ * Eligible with room to spare: the slack is at least this share of the head's proof time, twice
+ * the simulated prover's own noise (+-5%). With less, no scheduler that must wait to learn that
+ * the votes stopped and cannot know a proof's time to better than its noise can count on it.
+ */
+export const CLEAR_SLACK = 0.1
+
+function headClear(work, model, deadlineAt) {
+  const head = work.groups[work.head]
+  return headSlackMs(work, model, deadlineAt) >= CLEAR_SLACK * proofMs(model, work, work.head, head.raw.length)
 }
 
 /**
@@ -186,6 +203,9 @@ export function arrivalTally(workload, results, log, model, { deadlineAt = ARRIV
   let headCovered = 0
   let headEligibleSlots = 0
   let headHit = 0
+  let headAggregated = 0
+  let headClearSlots = 0
+  let headClearHit = 0
   const missedHead = []
   for (const w of workload) {
     let served = false
@@ -203,12 +223,18 @@ export function arrivalTally(workload, results, log, model, { deadlineAt = ARRIV
       if (!served) starved++
     }
     const head = w.groups[w.head]
-    const covered = (best.get(`${w.slot}/${w.head}`)?.before?.signers ?? 0) >= head.raw.length
+    const onTime = best.get(`${w.slot}/${w.head}`)?.before?.signers ?? 0
+    const covered = onTime >= head.raw.length
     const eligible = headEligible(w, model, deadlineAt)
     if (covered) headCovered++
     if (eligible) headEligibleSlots++
+    if (eligible && onTime > 0) headAggregated++
     if (eligible && covered) headHit++
     if (eligible && !covered) missedHead.push(w.slot)
+    if (eligible && headClear(w, model, deadlineAt)) {
+      headClearSlots++
+      if (covered) headClearHit++
+    }
   }
   let afterDeadlineMs = 0
   let wastedMs = 0
@@ -228,7 +254,11 @@ export function arrivalTally(workload, results, log, model, { deadlineAt = ARRIV
     headCovered,
     headEligible: headEligibleSlots,
     headHit,
-    headRatio: headEligibleSlots === 0 ? 1 : headHit / headEligibleSlots,
+    headRatio: ratio(headHit, headEligibleSlots),
+    headAggregated,
+    headAggregatedRatio: ratio(headAggregated, headEligibleSlots),
+    headClear: headClearSlots,
+    headClearHit,
     missedHead,
     afterDeadlineS: afterDeadlineMs / 1000,
     wastedS: wastedMs / 1000,
@@ -240,6 +270,7 @@ export function boundRow(workload, model, deadlineAt = ARRIVAL_TIMING.deadlineAt
   let before = 0
   let headCovered = 0
   let headEligibleSlots = 0
+  let headClearSlots = 0
   let offered = 0
   let waitingSlots = 0
   for (const w of workload) {
@@ -247,6 +278,7 @@ export function boundRow(workload, model, deadlineAt = ARRIVAL_TIMING.deadlineAt
     before += b.covered
     if (b.headFull) headCovered++
     if (headEligible(w, model, deadlineAt)) headEligibleSlots++
+    if (headEligible(w, model, deadlineAt) && headClear(w, model, deadlineAt)) headClearSlots++
     offered += w.groups.reduce((s, g) => s + g.raw.length, 0)
     if (w.groups.some((g) => !isTrivial(g))) waitingSlots++
   }
@@ -262,9 +294,15 @@ export function boundRow(workload, model, deadlineAt = ARRIVAL_TIMING.deadlineAt
     headCovered,
     headEligible: headEligibleSlots,
     headHit: headCovered,
-    headRatio: headEligibleSlots === 0 ? 1 : headCovered / headEligibleSlots,
+    headRatio: ratio(headCovered, headEligibleSlots),
+    headAggregated: headCovered,
+    headAggregatedRatio: ratio(headCovered, headEligibleSlots),
+    headClear: headClearSlots,
+    headClearHit: headClearSlots,
     missedHead: [],
     afterDeadlineS: 0,
     wastedS: 0,
   }
 }
+
+const ratio = (hit, of) => (of === 0 ? 1 : hit / of)
