@@ -24,7 +24,7 @@ import { CHILD_MS, MEASURED_CURVE, SHARED_SLOWDOWN, parseCurve, proveModel } fro
 import { ARRIVAL_TIMING, ARRIVAL_WORKLOADS, GOSSIP, boundRow, isArrivalWorkload, makeArrivalWorkload } from './sessions/arrivals.mjs'
 import { replayOpen, replaySnapshot } from './sessions/open.mjs'
 import { ethlambda, gean, leanagg, zeam } from './sessions/policies.mjs'
-import { arrivalTable, arrivalVerdict, markdown, policyTable, verdict } from './sessions/report.mjs'
+import { arrivalTable, arrivalVerdict, markdown, policyTable, share, verdict } from './sessions/report.mjs'
 import { replay } from './sessions/replay.mjs'
 import { WORKLOADS, makeWorkload } from './sessions/workload.mjs'
 
@@ -174,8 +174,9 @@ function print(rows, arrival) {
       'threads',
       'signers before deadline',
       'signers late',
-      'head covered before deadline',
-      'head target (covered/eligible)',
+      'head in full before deadline',
+      'head aggregated before deadline (of eligible)',
+      'head in full (of eligible)',
       'slots starved',
       'busy s after deadline',
       'prover s replaced',
@@ -187,7 +188,8 @@ function print(rows, arrival) {
       r.before,
       r.late,
       `${r.headCovered}/${r.slots}`,
-      `${r.headHit}/${r.headEligible} (${(100 * r.headRatio).toFixed(0)}%)`,
+      share(r.headAggregated, r.headEligible),
+      share(r.headHit, r.headEligible),
       `${r.starved}/${r.waitingSlots}`,
       r.afterDeadlineS.toFixed(1),
       Number.isFinite(r.wastedS) ? r.wastedS.toFixed(1) : 'n/a',

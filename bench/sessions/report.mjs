@@ -22,7 +22,8 @@ export function markdown(head, body) {
   return lines.join('\n')
 }
 
-function share(hit, of) {
+/** `hit/of (pct%)`. */
+export function share(hit, of) {
   return `${hit}/${of} (${of === 0 ? 100 : ((100 * hit) / of).toFixed(0)}%)`
 }
 
