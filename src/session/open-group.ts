@@ -4,12 +4,13 @@
  * copied by the snapshot's own rules (`normaliseGroup`) before they reach it.
  */
 import type { Aggregate } from '../aggregate.js'
+import type { ArrivalCandidate } from './arrival-plan.js'
 import { LeanAggError } from '../errors.js'
 import { MAX_CHILDREN, MAX_SIGNERS } from '../limits.js'
 import type { AggregationGroup, SignedBy } from '../types.js'
 import type { GroupResult } from './outcomes.js'
-import { toHex } from './snapshot.js'
-import type { Draft } from './snapshot.js'
+import { normaliseGroup, toHex } from './snapshot.js'
+import type { Draft, GroupInput } from './snapshot.js'
 import type { AbandonReason, ErrorCode } from './types.js'
 
 /** What `OpenSession.add` took from one input. */
@@ -170,6 +171,28 @@ export class OpenGroup {
     return Object.freeze({ key: this.key, index: this.index, added: fresh.length, duplicates, childrenAdded })
   }
 
+  /**
+   * How the planner sees it at `now`. `settled`: no more votes will come to the session, so it
+   * holds what it has.
+   */
+  candidate(at: { now: number; estimateMs: (take: number) => number; quietMs: number; settled: boolean; cutoffAt: number }): ArrivalCandidate {
+    const { now, settled, cutoffAt } = at
+    const ripeAt = this.ripeAt(at.quietMs)
+    return {
+      index: this.index,
+      priority: this.priority,
+      raw: this.raw,
+      signersOf: (take) => this.signersOf(take),
+      estimateMs: at.estimateMs,
+      covered: this.covered,
+      served: this.served,
+      ripeAt,
+      rate: this.rate(now),
+      expectedAt: (t) => (settled ? this.raw : this.expectedAt(t, now, ripeAt, cutoffAt)),
+      blocked: this.failure !== undefined,
+    }
+  }
+
   /** The frozen input of a proof of the first `take` raw signatures and every child. */
   proofInput(take: number): ProofInput {
     return Object.freeze({
@@ -180,6 +203,30 @@ export class OpenGroup {
       signatures: Object.freeze(this.#signatures.slice(0, take)),
       children: Object.freeze([...this.#children]),
       signerCount: this.signersOf(take),
+    })
+  }
+}
+
+/** An open session's groups, in order of first arrival, and the votes taken over all of them. */
+export class OpenGroups {
+  readonly order: OpenGroup[] = []
+  readonly #byKey = new Map<string, OpenGroup>()
+  /** Raw signatures taken so far, over every group (against `expectedVotes`). */
+  votes = 0
+
+  /** Validate and copy every input first, so a bad one takes nothing of the batch; then take them. */
+  take(inputs: readonly GroupInput[], now: number): AddReceipt[] {
+    const drafts = inputs.map((input, i) => normaliseGroup(input, i))
+    return drafts.map((draft) => {
+      let group = this.#byKey.get(draft.key)
+      if (group === undefined) {
+        group = new OpenGroup(draft, this.order.length, now)
+        this.#byKey.set(group.key, group)
+        this.order.push(group)
+      }
+      const receipt = group.add(draft, now)
+      this.votes += receipt.added
+      return receipt
     })
   }
 }

@@ -6,25 +6,25 @@
  * aggregate) and the summary says how much of each group was covered before the deadline.
  */
 import type { Aggregate } from '../aggregate.js'
-import { LeanAggError, abortedError, closedError } from '../errors.js'
+import { LeanAggError, closedError } from '../errors.js'
 import { nextArrivalStep } from './arrival-plan.js'
 import type { ArrivalCandidate } from './arrival-plan.js'
 import { timer } from './clock.js'
 import type { EngineSession, SessionHost } from './host.js'
-import { OpenGroup } from './open-group.js'
+import { OpenGroups } from './open-group.js'
+import type { OpenGroup } from './open-group.js'
 import type { AddReceipt, ProofInput } from './open-group.js'
 import { invalidArg } from './options.js'
 import type { ResolvedOpenSessionOptions } from './options.js'
-import type { GroupResult, OpenAggregationSession, RefusedReason, SessionEvents, SessionState, SessionSummary } from './outcomes.js'
-import { cancelOnAbort, drainCalls, launchProof, safeEstimate, safeObserve, safeSlowdown, safeSpread } from './proving.js'
-import { normaliseGroup } from './snapshot.js'
+import type { OpenAggregationSession, RefusedReason, SessionSummary } from './outcomes.js'
+import { launchProof, safeEstimate, safeSlowdown, safeSpread } from './proving.js'
 import type { GroupInput } from './snapshot.js'
-import { SessionOutput } from './output.js'
+import { SessionCore, abandonError, groupResult } from './session-core.js'
 import { coverageOf, outcomeOf, planEntries } from './open-summary.js'
 import { summarise } from './summary.js'
 import type { StopKind } from './summary.js'
 import type { Admission, ErrorCode } from './types.js'
-import { advanceWork, earliestStart, lastEnd, averageConcurrency, projectedEnds, remainingMs, startWork } from './work.js'
+import { advanceWork, earliestStart, lastEnd, projectedEnds, remainingMs, startWork } from './work.js'
 import type { Work } from './work.js'
 
 export { resolveOpenSessionOptions } from './options.js'
@@ -44,63 +44,27 @@ interface Run extends Work {
   recorded: boolean
 }
 
-export class OpenSession implements EngineSession, OpenAggregationSession {
-  readonly id: number
+export class OpenSession extends SessionCore implements EngineSession, OpenAggregationSession {
   readonly deadlineAt: number
   readonly cutoffAt: number
-  readonly done: Promise<SessionSummary>
 
-  readonly #host: SessionHost
   readonly #opts: ResolvedOpenSessionOptions
-  readonly #lanes: number
-  readonly #createdAt: number
-  #startedAt: number | undefined
-  #state: SessionState = 'queued'
-  #stop: StopKind | undefined
-  #cancelReason: string | undefined
-  #refused: RefusedReason | undefined
   #sealed = false
-  /** Raw signatures taken so far, over every group (against `expectedVotes`). */
-  #votes = 0
-  #settling = false
-  readonly #groups = new Map<string, OpenGroup>()
-  readonly #order: OpenGroup[] = []
+  readonly #groups = new OpenGroups()
+  /** The groups in order of first arrival. */
+  readonly #order: readonly OpenGroup[] = this.#groups.order
   readonly #inFlight = new Set<Run>()
-  readonly #draining: Promise<unknown>[] = []
-  readonly #out: SessionOutput
   readonly #timers: { deadline?: { cancel(): void }; cutoff?: { cancel(): void }; wake?: { at: number; t: { cancel(): void } } } = {}
-  #onSignal: (() => void) | undefined
 
   constructor(id: number, opts: ResolvedOpenSessionOptions, host: SessionHost) {
-    this.id = id
+    super(id, host, opts.concurrency)
     this.#opts = opts
-    this.#host = host
-    this.#lanes = Math.max(1, Math.min(opts.concurrency, host.proverLanes ?? opts.concurrency))
-    this.#createdAt = host.clock.now()
     this.deadlineAt = opts.deadlineAt
     this.cutoffAt = opts.cutoffAt
-    this.#out = new SessionOutput(id, host.logger)
-    this.done = this.#out.done
-  }
-
-  get state(): SessionState {
-    return this.#state
   }
 
   get sealed(): boolean {
-    return this.#sealed || this.#host.clock.now() >= this.cutoffAt
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<GroupResult> {
-    return this.#out.reader()
-  }
-
-  results(): AsyncIterableIterator<GroupResult> {
-    return this.#out.reader()
-  }
-
-  on<E extends keyof SessionEvents>(event: E, fn: (value: SessionEvents[E]) => void): () => void {
-    return this.#out.on(event, fn)
+    return this.#sealed || this.host.clock.now() >= this.cutoffAt
   }
 
   add(input: GroupInput): AddReceipt {
@@ -110,21 +74,8 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   addMany(inputs: readonly GroupInput[]): AddReceipt[] {
     if (!Array.isArray(inputs)) invalidArg('addMany takes an array of groups')
     this.#checkOpen()
-    // Validate and copy everything first: a bad input takes nothing of the batch.
-    const drafts = inputs.map((input, i) => normaliseGroup(input, i))
-    const now = this.#host.clock.now()
-    const receipts = drafts.map((draft) => {
-      let group = this.#groups.get(draft.key)
-      if (group === undefined) {
-        group = new OpenGroup(draft, this.#order.length, now)
-        this.#groups.set(group.key, group)
-        this.#order.push(group)
-      }
-      const receipt = group.add(draft, now)
-      this.#votes += receipt.added
-      return receipt
-    })
-    if (this.#state === 'running') this.#pump()
+    const receipts = this.#groups.take(inputs, this.host.clock.now())
+    if (this.phase === 'running') this.#pump()
     return receipts
   }
 
@@ -132,12 +83,12 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     if (this.#sealed) return
     this.#sealed = true
     this.#timers.cutoff?.cancel()
-    if (this.#state === 'running' && this.#stop === undefined) this.#pump()
+    if (this.phase === 'running' && this.stopped === undefined) this.#pump()
   }
 
   cancel(reason?: string): void {
-    if (this.#state === 'settled' || this.#settling || (this.#stop !== undefined && this.#stop !== 'deadline')) return
-    this.#cancelReason = reason
+    if (this.phase === 'settled' || this.settling || (this.stopped !== undefined && this.stopped !== 'deadline')) return
+    this.cancelReason = reason
     this.stop('cancelled')
   }
 
@@ -156,37 +107,33 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   }
 
   arm(): void {
-    const { clock } = this.#host
+    const { clock } = this.host
     // Its timers start work that callers await (`done`): they keep the process alive, bounded by the deadline.
     this.#timers.deadline = timer(clock, this.deadlineAt - clock.now(), () => this.stop('deadline'), true)
     if (this.cutoffAt < this.deadlineAt) this.#timers.cutoff = timer(clock, this.cutoffAt - clock.now(), () => this.seal(), true)
-    const { signal } = this.#opts
-    this.#onSignal = cancelOnAbort(signal, (reason) => this.cancel(reason))
+    this.watch(this.#opts.signal)
   }
 
   start(): void {
-    if (this.#state !== 'queued' || this.#stop !== undefined) return
-    this.#state = 'running'
-    this.#startedAt = this.#host.clock.now()
-    this.#host.metrics.session('started')
-    this.#host.logger.debug('open session started', { sessionId: this.id, groups: this.#order.length, lanes: this.#lanes })
+    if (this.phase !== 'queued' || this.stopped !== undefined) return
+    this.begin('open session', { groups: this.#order.length })
     this.#pump()
   }
 
   refuse(reason: RefusedReason): void {
-    this.#refused = reason
+    this.refused = reason
     this.#sealed = true
-    this.#host.metrics.session(reason === 'closed' ? 'closed' : 'skipped')
+    this.host.metrics.session(reason === 'closed' ? 'closed' : 'skipped')
     this.#finish()
   }
 
   stop(kind: StopKind): void {
-    if (this.#state === 'settled' || this.#settling) return
-    if (kind === 'deadline' ? this.#stop !== undefined : this.#stop !== undefined && this.#stop !== 'deadline') return
-    this.#stop = kind
+    if (this.phase === 'settled' || this.settling) return
+    if (kind === 'deadline' ? this.stopped !== undefined : this.stopped !== undefined && this.stopped !== 'deadline') return
+    this.stopped = kind
     this.#sealed = true
     this.#timers.cutoff?.cancel()
-    const now = this.#host.clock.now()
+    const now = this.host.clock.now()
     advanceWork(this.#inFlight, now, this.#slowdown)
     const ends = projectedEnds(this.#inFlight, now, this.#slowdown)
     for (const run of [...this.#inFlight]) {
@@ -194,22 +141,22 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       else if (this.#opts.late === 'drop') this.#abandon(run, { status: 'late-dropped', startedAt: run.startedAt }, ends.get(run) ?? now)
     }
     if (kind === 'deadline') {
-      this.#host.logger.debug('open session deadline', { sessionId: this.id, inFlight: this.#inFlight.size })
-      if (this.#state === 'running') this.#pump() // a head group never proved may still start late
-      if (this.#inFlight.size > 0) this.#host.onDeadline(this)
+      this.host.logger.debug('open session deadline', { sessionId: this.id, inFlight: this.#inFlight.size })
+      if (this.phase === 'running') this.#pump() // a head group never proved may still start late
+      if (this.#inFlight.size > 0) this.host.onDeadline(this)
     }
-    this.#host.onProgress(this)
+    this.host.onProgress(this)
     this.#finish()
   }
 
   // ---- planning ------------------------------------------------------------------------------
 
   #checkOpen(): void {
-    if (this.#refused === 'closed' || this.#stop === 'closed') throw closedError('the engine is closed')
-    if (this.#state === 'settled' || this.#settling || this.#stop !== undefined || this.#refused !== undefined) {
+    if (this.refused === 'closed' || this.stopped === 'closed') throw closedError('the engine is closed')
+    if (this.phase === 'settled' || this.settling || this.stopped !== undefined || this.refused !== undefined) {
       throw new LeanAggError(
         'SESSION_SEALED',
-        `session ${this.id} takes no more votes: it ${this.#refused ? `was refused (${this.#refused})` : `stopped (${this.#stop ?? 'settled'})`}`,
+        `session ${this.id} takes no more votes: it ${this.refused ? `was refused (${this.refused})` : `stopped (${this.stopped ?? 'settled'})`}`,
       )
     }
     if (this.sealed) throw new LeanAggError('SESSION_SEALED', `session ${this.id} takes no more votes: ${this.#sealed ? 'sealed' : 'past its cutoff'}`)
@@ -217,7 +164,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
 
   /** No more votes will come, or every vote expected is in: no group waits for more. */
   get #settled(): boolean {
-    return this.sealed || (this.#opts.expectedVotes !== undefined && this.#votes >= this.#opts.expectedVotes)
+    return this.sealed || (this.#opts.expectedVotes !== undefined && this.#groups.votes >= this.#opts.expectedVotes)
   }
 
   /** A group a new proof would add signers to. */
@@ -230,28 +177,28 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   }
 
   #pump(): void {
-    const { clock } = this.#host
-    while (this.#state === 'running' && !this.#settling && (this.#stop === undefined || this.#stop === 'deadline')) {
+    const { clock } = this.host
+    while (this.phase === 'running' && !this.settling && (this.stopped === undefined || this.stopped === 'deadline')) {
       const now = clock.now()
-      if (this.#stop === undefined && now >= this.deadlineAt) {
+      if (this.stopped === undefined && now >= this.deadlineAt) {
         this.stop('deadline')
         return
       }
       advanceWork(this.#inFlight, now, this.#slowdown)
-      const foreignFreeAt = this.#host.laneFreeAt(this)
+      const foreignFreeAt = this.host.laneFreeAt(this)
       const step = nextArrivalStep({
         now,
         deadlineAt: this.deadlineAt,
         sealed: this.#settled,
         candidates: this.#order.map((g) => this.#candidate(g, now, foreignFreeAt)),
         running: [...this.#inFlight].map((r) => ({ remainingMs: remainingMs(r), mustFit: r.admission === 'fits' })),
-        lanes: this.#lanes,
+        lanes: this.lanes,
         foreignFreeAt,
         admission: this.#opts.admission,
         slowdown: this.#slowdown,
         minInputs: this.#minInputs,
         childrenOf: (index) => this.#order[index]!.childCount,
-        spreadMs: safeSpread(this.#host.estimator),
+        spreadMs: safeSpread(this.host.estimator),
       })
       if (step.kind === 'start') {
         this.#startProof(this.#order[step.index]!, step.take, step.admission, now, foreignFreeAt)
@@ -260,29 +207,16 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       if (step.until !== undefined) this.#wakeAt(step.until)
       break
     }
-    this.#host.onProgress(this)
+    this.host.onProgress(this)
     this.#finish()
   }
 
   #candidate(g: OpenGroup, now: number, foreignFreeAt: number): ArrivalCandidate {
-    const estimateMs = (take: number) => safeEstimate(this.#host.estimator, this.#host.logger, take, g.childCount)
-    const ripeAt = g.ripeAt(this.#opts.quietMs)
+    const estimateMs = (take: number) => safeEstimate(this.host.estimator, this.host.logger, take, g.childCount)
     g.estimateMs = estimateMs(g.raw)
     const admission = this.#opts.admission
     if (admission !== false && Math.max(now, foreignFreeAt) + g.estimateMs * admission.factor + admission.marginMs > this.deadlineAt) g.overBudget = true
-    return {
-      index: g.index,
-      priority: g.priority,
-      raw: g.raw,
-      signersOf: (take) => g.signersOf(take),
-      estimateMs,
-      covered: g.covered,
-      served: g.served,
-      ripeAt,
-      rate: g.rate(now),
-      expectedAt: (t) => (this.#settled ? g.raw : g.expectedAt(t, now, ripeAt, this.cutoffAt)),
-      blocked: g.failure !== undefined,
-    }
+    return g.candidate({ now, estimateMs, quietMs: this.#opts.quietMs, settled: this.#settled, cutoffAt: this.cutoffAt })
   }
 
   /** One wake-up timer, at the earliest time a plan asked for. */
@@ -291,8 +225,8 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     if (wake !== undefined && wake.at <= at) return
     wake?.t.cancel()
     const t = timer(
-      this.#host.clock,
-      at - this.#host.clock.now(),
+      this.host.clock,
+      at - this.host.clock.now(),
       () => {
         this.#timers.wake = undefined
         this.#pump()
@@ -302,13 +236,13 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     this.#timers.wake = { at, t }
   }
 
-  readonly #slowdown = (k: number): number => safeSlowdown(this.#host.estimator, k)
+  readonly #slowdown = (k: number): number => safeSlowdown(this.host.estimator, k)
 
   // ---- proving -------------------------------------------------------------------------------
 
   #startProof(group: OpenGroup, take: number, admission: Admission, now: number, foreignFreeAt: number): void {
     const input = group.proofInput(take)
-    const estimate = safeEstimate(this.#host.estimator, this.#host.logger, take, group.childCount)
+    const estimate = safeEstimate(this.host.estimator, this.host.logger, take, group.childCount)
     const run: Run = {
       ...startWork(estimate, Math.max(now, foreignFreeAt)),
       group,
@@ -324,10 +258,10 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     group.inFlight.add(run)
     group.proofs++
     group.admission ??= admission
-    this.#host.metrics.admission(admission)
-    this.#host.logger.debug('open session proof started', { sessionId: this.id, key: group.key, signers: input.signerCount, admission })
+    this.host.metrics.admission(admission)
+    this.host.logger.debug('open session proof started', { sessionId: this.id, key: group.key, signers: input.signerCount, admission })
     run.call = launchProof(
-      this.#host,
+      this.host,
       this.#opts,
       input,
       run,
@@ -338,14 +272,11 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
   }
 
   #onProved(run: Run, aggregate: Aggregate, provedAt: number): void {
-    const { clock, metrics } = this.#host
+    const { clock, metrics } = this.host
     const { group, input } = run
     const proveMs = provedAt - run.startedAt
     advanceWork(this.#inFlight, provedAt, this.#slowdown)
-    if (run.clean) {
-      const concurrent = averageConcurrency(run, proveMs)
-      safeObserve(this.#host.estimator, this.#host.logger, { signers: input.signatures.length, children: input.children.length, ms: proveMs, concurrent })
-    }
+    if (run.clean) this.observe(run, input, proveMs)
     metrics.proveTime(input.signerCount, input.children.length, proveMs / 1000)
     // Read the aggregate before touching session state: its getters reach native code.
     const proofSize = aggregate.proofSize
@@ -363,18 +294,15 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       group.replacedMs += proveMs
     } else {
       if (previous !== undefined) group.replacedMs += previous.provedAt - previous.startedAt
-      const result: GroupResult = Object.freeze({
+      const result = groupResult({
         sessionId: this.id,
-        seq: this.#out.count,
+        seq: this.out.count,
         ...(previous !== undefined && { improves: previous.seq }),
-        key: group.key,
-        index: group.index,
+        group: input,
         aggregate,
         signerCount,
-        signatureCount: input.signatures.length,
-        childCount: input.children.length,
         proofSize,
-        queuedAt: this.#createdAt,
+        queuedAt: this.createdAt,
         startedAt: run.startedAt,
         provedAt,
         finishedAt,
@@ -384,7 +312,7 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
       })
       group.best = result
       if (!late) group.bestOnTime = result
-      this.#out.result(result)
+      this.out.result(result)
     }
     this.#afterProof()
   }
@@ -393,104 +321,72 @@ export class OpenSession implements EngineSession, OpenAggregationSession {
     this.#settleRun(run)
     // The same inputs would fail again: the group keeps what it has and is not proved again.
     run.group.failure = { code, detail }
-    this.#host.logger.warn('aggregation group failed', { sessionId: this.id, key: run.group.key, code, detail })
+    this.host.logger.warn('aggregation group failed', { sessionId: this.id, key: run.group.key, code, detail })
     this.#afterProof()
   }
 
   #settleRun(run: Run): void {
-    advanceWork(this.#inFlight, this.#host.clock.now(), this.#slowdown)
+    advanceWork(this.#inFlight, this.host.clock.now(), this.#slowdown)
     this.#inFlight.delete(run)
     run.group.inFlight.delete(run)
     run.recorded = true
   }
 
   #afterProof(): void {
-    if (this.#stop === undefined || this.#stop === 'deadline') this.#pump()
+    if (this.stopped === undefined || this.stopped === 'deadline') this.#pump()
     else {
-      this.#host.onProgress(this)
+      this.host.onProgress(this)
       this.#finish()
     }
   }
 
   #abandon(run: Run, outcome: NonNullable<OpenGroup['abandoned']>, projectedEnd: number): void {
-    const now = this.#host.clock.now()
+    const now = this.host.clock.now()
     const elapsed = now - run.startedAt
     // A clean proof dropped at the deadline after E ms took at least E: learn it if the estimate was lower.
-    if (outcome.status === 'late-dropped' && run.clean && elapsed > run.estimateMs) {
-      safeObserve(this.#host.estimator, this.#host.logger, {
-        signers: run.input.signatures.length,
-        children: run.input.children.length,
-        ms: elapsed,
-        concurrent: averageConcurrency(run, elapsed),
-      })
-    }
-    run.abandoned = true
+    if (outcome.status === 'late-dropped' && run.clean && elapsed > run.estimateMs) this.observe(run, run.input, elapsed)
     this.#settleRun(run)
     run.group.abandoned ??= outcome
     run.group.replacedMs += elapsed
-    const reason =
-      outcome.status === 'cancelled' && outcome.reason === 'closed'
-        ? closedError('the engine closed')
-        : abortedError(`session ${this.id} ${outcome.status === 'cancelled' ? outcome.reason : 'deadline'}`)
-    run.controller.abort(reason)
-    if (outcome.status === 'late-dropped') this.#host.metrics.lateResult()
-    // As in a snapshot session: the host decides how long the prover stays busy with it.
-    const call = run.call ?? Promise.resolve()
-    this.#draining.push(call)
-    this.#host.onAbandoned(projectedEnd, call)
+    this.release(run, abandonError(this.id, outcome.status === 'cancelled' ? outcome.reason : 'deadline'), projectedEnd)
+    if (outcome.status === 'late-dropped') this.host.metrics.lateResult()
   }
 
   // ---- settling ------------------------------------------------------------------------------
 
   #finish(): void {
-    if (this.#settling || this.#inFlight.size > 0) return
-    if (this.#refused === undefined) {
-      if (this.#state === 'queued') return // waits for the engine
+    if (this.settling || this.#inFlight.size > 0) return
+    if (this.refused === undefined) {
+      if (this.phase === 'queued') return // waits for the engine
       // Before the deadline it ends early only when sealed with nothing left to prove.
-      if (this.#stop === undefined && (!this.sealed || this.#order.some((g) => this.#isOpen(g)))) return
+      if (this.stopped === undefined && (!this.sealed || this.#order.some((g) => this.#isOpen(g)))) return
     }
-    this.#settling = true
     this.#timers.deadline?.cancel()
     this.#timers.cutoff?.cancel()
     this.#timers.wake?.t.cancel()
-    if (this.#onSignal) this.#opts.signal?.removeEventListener('abort', this.#onSignal)
-    // Never settle synchronously: callers of cancel()/openSession() see a consistent engine first.
-    void drainCalls(this.#host.clock, this.#draining, this.#host.drainTimeoutMs).then((drained) => this.#settle(drained))
+    this.settleAfterDrain((drained) => this.#settle(drained))
   }
 
   #settle(drained: boolean): void {
-    const settledAt = this.#host.clock.now()
-    this.#state = 'settled'
+    const settledAt = this.host.clock.now()
     const ended = {
       sessionId: this.id,
       minInputs: this.#minInputs,
-      ...(this.#refused !== undefined && { refused: this.#refused }),
-      ...(this.#stop !== undefined && { stop: this.#stop }),
+      ...(this.refused !== undefined && { refused: this.refused }),
+      ...(this.stopped !== undefined && { stop: this.stopped }),
     }
     const outcomes = this.#order.map((g) => Object.freeze(outcomeOf(g, ended)))
     for (const o of outcomes) {
-      this.#host.metrics.outcome(o)
-      this.#out.outcome(o)
+      this.host.metrics.outcome(o)
+      this.out.outcome(o)
     }
     const base = summarise({
-      sessionId: this.id,
-      ...(this.#refused !== undefined && { refused: this.#refused }),
-      ...(this.#cancelReason !== undefined && { cancelReason: this.#cancelReason }),
-      ...(this.#stop !== undefined && { stop: this.#stop }),
+      ...this.summaryBase(settledAt, drained, this.deadlineAt),
       considered: this.#order.length,
       outcomes,
       plan: planEntries(this.#order, outcomes),
-      deadlineAt: this.deadlineAt,
-      createdAt: this.#createdAt,
-      ...(this.#startedAt !== undefined && { startedAt: this.#startedAt }),
-      settledAt,
-      drained,
     })
     const summary: SessionSummary = Object.freeze({ ...base, coverage: coverageOf(this.#order) })
-    if (summary.outcome !== 'refused') this.#host.metrics.session(summary.outcome)
-    if (this.#startedAt !== undefined) this.#host.metrics.sessionDuration((settledAt - this.#startedAt) / 1000)
-    this.#host.logger.debug('open session settled', { sessionId: this.id, outcome: summary.outcome, ...summary.coverage, groups: undefined })
-    this.#host.onSettled(this)
-    this.#out.settle(summary)
+    this.publish(summary, 'open session', { ...summary.coverage, groups: undefined })
   }
 }
