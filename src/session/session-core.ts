@@ -3,7 +3,6 @@
  * output their caller reads, the lifecycle the engine drives, the caller's signal, how a proof
  * that is no longer wanted is let go, and how a session settles. The subclasses plan and prove.
  */
-import type { Aggregate } from '../aggregate.js'
 import { abortedError, closedError } from '../errors.js'
 import type { LeanAggError } from '../errors.js'
 import type { EngineSession, SessionHost } from './host.js'
@@ -12,7 +11,7 @@ import { SessionOutput } from './output.js'
 import { cancelOnAbort, drainCalls, safeObserve } from './proving.js'
 import type { ProofRun } from './proving.js'
 import type { StopKind, SummaryInput } from './summary.js'
-import type { AbandonReason, Admission } from './types.js'
+import type { AbandonReason } from './types.js'
 import { averageConcurrency } from './work.js'
 import type { Work } from './work.js'
 
@@ -146,22 +145,9 @@ export function abandonError(sessionId: number, why: AbandonReason | 'deadline')
   return why === 'closed' ? closedError('the engine closed') : abortedError(`session ${sessionId} ${why}`)
 }
 
-/** What a result says about the proof that made it. */
-export interface ResultFields {
-  readonly sessionId: number
-  readonly seq: number
-  readonly improves?: number
+/** A result's fields, with the group it proved in place of what it says about that group. */
+export type ResultFields = Omit<GroupResult, 'key' | 'index' | 'signatureCount' | 'childCount'> & {
   readonly group: { readonly key: string; readonly index: number; readonly signatures: readonly unknown[]; readonly children: readonly unknown[] }
-  readonly aggregate: Aggregate
-  readonly signerCount: number
-  readonly proofSize: number
-  readonly queuedAt: number
-  readonly startedAt: number
-  readonly provedAt: number
-  readonly finishedAt: number
-  readonly late: boolean
-  readonly verified: boolean
-  readonly admission: Admission
 }
 
 /** A proved group's result, frozen, in the field order callers see. */
