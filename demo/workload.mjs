@@ -9,6 +9,7 @@
  * XMSS is stateful: each validator signs each slot index at most once, on time or late.
  */
 import { createHash } from 'node:crypto'
+import { seededRandom } from 'leanagg'
 
 /** @typedef {'head' | 'fork-a' | 'fork-b'} DataName */
 
@@ -46,7 +47,7 @@ export function groupSizes(/** @type {number} */ validators) {
  * @param {number} validators
  */
 export function rolesFor(slot, validators) {
-  const order = shuffle(validators, mulberry32(slot * 0x9e3779b1))
+  const order = shuffle(validators, seededRandom(slot * 0x9e3779b1))
   const { missed, forkA, forkB } = groupSizes(validators)
   /** @type {Map<number, DataName | 'missed'>} */
   const roles = new Map()
@@ -66,7 +67,7 @@ export function rolesFor(slot, validators) {
  * @returns {SigningTask[]}
  */
 export function planSlot(slot, validators, windowMs, previousRan) {
-  const random = mulberry32(slot * 0x85ebca6b + 1)
+  const random = seededRandom(slot * 0x85ebca6b + 1)
   const at = () => Math.floor(random() * windowMs)
   /** @type {SigningTask[]} */
   const tasks = []
@@ -91,16 +92,4 @@ function shuffle(/** @type {number} */ n, /** @type {() => number} */ random) {
     ;[a[i], a[j]] = [/** @type {number} */ (a[j]), /** @type {number} */ (a[i])]
   }
   return a
-}
-
-/** A small seeded PRNG: reproducible workloads, no dependency. */
-function mulberry32(/** @type {number} */ seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

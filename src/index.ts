@@ -3,7 +3,7 @@
  */
 export { Aggregate, MergedAggregate, SecretKey, type BackendName, type MergedComponent } from './aggregate.js'
 export { ERROR_CODES, LeanAggError, isLeanAggError, type ErrorCode } from './errors.js'
-export type { Logger } from './logger.js'
+export { noopLogger, type Logger } from './logger.js'
 export {
   DEFAULT_LOG_INV_RATE,
   FIELD_MODULUS,
@@ -38,4 +38,5 @@ export {
 export type { CrashFault, SimulatedOptions } from './native.js'
 export * from './session/index.js'
 export * from './ssz.js'
+export { ManualClock, seededRandom, settlePromises } from './testing.js'
 export type { AggregateOptions, AggregationGroup, OpOptions, SignedBy } from './types.js'

@@ -12,3 +12,6 @@ export const debugLogger: Logger = {
   debug: (message, fields) => channel('%s %j', message, fields ?? {}),
   warn: (message, fields) => channel('WARN %s %j', message, fields ?? {}),
 }
+
+/** Drops every line: for tests and benchmarks that want none. */
+export const noopLogger: Logger = { debug() {}, warn() {} }

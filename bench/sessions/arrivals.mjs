@@ -5,7 +5,8 @@
 // knowing every arrival and proof time in advance) and the tally every policy is scored with.
 import { TIMING } from './replay.mjs'
 import { jitterOf, messageOf } from './sim.mjs'
-import { isTrivial, prng } from './workload.mjs'
+import { seededRandom } from 'leanagg'
+import { isTrivial } from './workload.mjs'
 
 /** Slot timing of the arrival workloads, in ms from slot start. */
 export const ARRIVAL_TIMING = Object.freeze({
@@ -48,7 +49,7 @@ export const isArrivalWorkload = (name) => Object.hasOwn(ARRIVAL_WORKLOADS, name
  * children: recursion is far slower than re-proving at this revision.
  */
 export function makeArrivalWorkload({ seed = 1, slots = 100, arrivals = 'gossip', minGroups = 1, maxGroups = 6, minHead = 8, maxHead = 128 } = {}) {
-  const rand = prng(seed ^ 0x5eed)
+  const rand = seededRandom(seed ^ 0x5eed)
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1))
   const logUniform = (lo, hi) => Math.max(lo, Math.min(hi, Math.round(2 ** (Math.log2(lo) + rand() * (Math.log2(hi) - Math.log2(lo))))))
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())

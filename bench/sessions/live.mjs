@@ -5,7 +5,7 @@
 // then (mode 'snapshot'). `liveRun` is the older snapshot run of the devnet-like workloads.
 // The prover pool is sized once per process, so a lanes x threads sweep runs each combination
 // in its own child process (see sessions.mjs --live --lanes 1,2 --threads 1,2).
-import { Prover } from 'leanagg'
+import { Prover, noopLogger } from 'leanagg'
 import { ARRIVAL_TIMING, arrivalTally, makeArrivalWorkload, snapshotOf } from './arrivals.mjs'
 import { proveModel } from './model.mjs'
 import { engineView } from './open.mjs'
@@ -13,13 +13,12 @@ import { TIMING, tally } from './replay.mjs'
 import { keyOf, messageOf } from './sim.mjs'
 import { makeWorkload } from './workload.mjs'
 
-const silent = { debug() {}, warn() {} }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
 /** One live run; returns the tally row plus measured prove times. Progress goes to stderr. */
 export async function liveRun({ slots = 4, seed = 1, lanes = 1, threads, workload, backend = 'lean-multisig' }) {
   const note = (msg) => process.stderr.write(`[live lanes=${lanes} threads=${threads ?? 'all'}] ${msg}\n`)
-  const prover = new Prover({ backend, logger: silent, maxConcurrentProofs: lanes, ...(threads !== undefined && { threads }) })
+  const prover = new Prover({ backend, logger: noopLogger, maxConcurrentProofs: lanes, ...(threads !== undefined && { threads }) })
   let t = Date.now()
   await prover.setup()
   note(`setup ${Date.now() - t} ms`)
@@ -85,7 +84,7 @@ export async function liveArrivalRun({
   model = proveModel(),
 }) {
   const note = (msg) => process.stderr.write(`[live ${mode} ${workloadName} lanes=${lanes} threads=${threads ?? 'all'}] ${msg}\n`)
-  const prover = new Prover({ backend, logger: silent, maxConcurrentProofs: lanes, ...(threads !== undefined && { threads }) })
+  const prover = new Prover({ backend, logger: noopLogger, maxConcurrentProofs: lanes, ...(threads !== undefined && { threads }) })
   let t = Date.now()
   await prover.setup()
   note(`setup ${Date.now() - t} ms`)

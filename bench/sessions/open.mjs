@@ -1,12 +1,10 @@
 // Arrival workloads under every policy, on the simulated clock and prover: the snapshot policies
 // (the clients', leanagg's snapshot default) take the votes that arrived by interval 2; leanagg's
 // open session takes each vote as it arrives. All are scored by arrivals.mjs's tally.
-import { AggregationEngine } from 'leanagg'
+import { AggregationEngine, ManualClock, noopLogger } from 'leanagg'
 import { ARRIVAL_TIMING, arrivalTally, snapshotOf } from './arrivals.mjs'
 import { replay } from './replay.mjs'
-import { CpuProver, SIGNATURE, SimClock, keyOf, messageOf, publicKey } from './sim.mjs'
-
-const silent = { debug() {}, warn() {} }
+import { CpuProver, SIGNATURE, keyOf, messageOf, publicKey } from './sim.mjs'
 
 /** A snapshot policy (replay.mjs's) over the votes that arrived by interval 2; scored by arrival. */
 export async function replaySnapshot(workload, makePolicy, { model, lanes, variant }) {
@@ -41,11 +39,11 @@ export async function replayOpen(
   workload,
   { model, sessionOptions = {}, expectVotes = false, name = expectVotes ? 'leanagg (open, expected votes)' : 'leanagg (open)' },
 ) {
-  const clock = new SimClock()
+  const clock = new ManualClock()
   const t0 = clock.now()
   const slotStartOf = (slot) => t0 + (slot - 1) * ARRIVAL_TIMING.slotMs
   const prover = new CpuProver(clock, model, { lanes: 1 })
-  const engine = new AggregationEngine({ prover, clock, logger: silent })
+  const engine = new AggregationEngine({ prover, clock, logger: noopLogger })
   const results = []
   const summaries = []
   const refused = {}

@@ -1,9 +1,7 @@
 // The scheduling policies the benchmark compares, each replaying the same slots on the same
 // simulated prover. The clients' policies follow their PRs (see the seeds in the issue); leanagg's
 // is the shipped AggregationEngine, not a re-implementation.
-import { AggregationEngine } from 'leanagg'
-
-const silent = { debug() {}, warn() {} }
+import { AggregationEngine, noopLogger } from 'leanagg'
 
 /**
  * ethlambda #299: at interval 2 the actor joins the previous worker (blocking, at most 2 s), then
@@ -20,7 +18,7 @@ export function ethlambda({ clock, prover, record, deadlineMs }) {
     async tick(_work, groups) {
       if (worker?.running) {
         joining = true
-        await Promise.race([worker.done, clock.sleep(2000)])
+        await Promise.race([worker.done, new Promise((resolve) => clock.setTimeout(resolve, 2000))])
         joining = false
       }
       const id = ++current
@@ -104,7 +102,7 @@ export function gean({ clock, prover, record, model, tickOf }) {
  * many session lanes on a prover with as many proofs at once.
  */
 export function leanagg({ clock, prover, record, deadlineMs }, { lanes = 1, label } = {}) {
-  const engine = new AggregationEngine({ prover, clock, logger: silent })
+  const engine = new AggregationEngine({ prover, clock, logger: noopLogger })
   const summaries = []
   return {
     name: label ?? (lanes === 1 ? 'leanagg (default)' : `leanagg (${lanes} lanes)`),

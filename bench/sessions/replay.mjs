@@ -1,5 +1,6 @@
 // Replays a workload under one policy on a simulated clock and tallies what it aggregated.
-import { CpuProver, SimClock, groupInputs } from './sim.mjs'
+import { ManualClock } from 'leanagg'
+import { CpuProver, groupInputs } from './sim.mjs'
 import { gainOf, isTrivial } from './workload.mjs'
 
 /** Slot timing: 4 s slots; aggregation starts at interval 2 (1.6 s) and must finish within 750 ms. */
@@ -11,7 +12,7 @@ export const TIMING = Object.freeze({ slotMs: 4000, intervalMs: 1600, deadlineMs
  * policy. Deterministic: the same inputs give the same numbers.
  */
 export async function replay(workload, makePolicy, { model, lanes = Infinity, timing = TIMING, variant } = {}) {
-  const clock = new SimClock()
+  const clock = new ManualClock()
   const t0 = clock.now()
   const tickOf = (slot) => t0 + (slot - 1) * timing.slotMs + timing.intervalMs
   const events = []

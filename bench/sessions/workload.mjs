@@ -1,25 +1,14 @@
 // A seeded devnet-like workload: per slot 1 to 8 groups (one per attestation data), 1 to 128
 // signers each (log-uniform: small groups are common), and now and then children (earlier
 // aggregates of the same data from other aggregators) covering part of the signers.
-
-/** mulberry32: a small deterministic PRNG, so every run replays the same slots. */
-export function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from 'leanagg'
 
 /**
  * Slots of abstract groups: `{ slot, groups: [{ id, raw: [validator ids], children: [[ids]], jitter }] }`.
  * Validator ids of one group are disjoint from other groups of the slot.
  */
 export function makeWorkload({ seed = 1, slots = 100, minGroups = 1, maxGroups = 8, minSigners = 1, maxSigners = 128, childRate = 0.2 } = {}) {
-  const rand = prng(seed)
+  const rand = seededRandom(seed)
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1))
   const out = []
   for (let s = 0; s < slots; s++) {

@@ -45,5 +45,3 @@ export function timer(clock: Clock, ms: number, fn: () => void, keepAlive = fals
     },
   }
 }
-
-export const noopLogger = { debug() {}, warn() {} }

@@ -3,7 +3,8 @@
  * status value, and shuts down within a bounded time. Nothing here blocks or waits on a session.
  */
 import { LeanAggError } from '../errors.js'
-import { noopLogger, systemClock, timer } from './clock.js'
+import { noopLogger } from '../logger.js'
+import { systemClock, timer } from './clock.js'
 import { OnlineCostEstimator } from './estimator.js'
 import type { CostEstimator, CostPrior } from './estimator.js'
 import { nextSessionId } from './ids.js'

@@ -4,6 +4,7 @@
  * time per entry (short mode in CI), RELIABILITY_SEED picks the inputs; the counts are printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seededRandom } from '../../src/testing.js'
 import { type Aggregate, LeanAggError, type Prover, buildSnapshot, snapshotFromBytes, snapshotToBytes } from '../../src/index.js'
 import { Prover as ProverClass } from '../../src/index.js'
 import { BACKEND, REAL, keys, makeProver, message, signAll } from '../helpers.js'
@@ -12,16 +13,9 @@ const SECONDS = Number(process.env.RELIABILITY_SECONDS ?? 3)
 const SEED = Number(process.env.RELIABILITY_SEED ?? 1)
 const tried: Record<string, { inputs: number; errors: Record<string, number> }> = {}
 
-/** mulberry32: small, seeded, reproducible. */
+/** Seeded, reproducible inputs. */
 function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
+  const next = seededRandom(seed)
   const int = (n: number) => Math.floor(next() * n)
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256))
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!

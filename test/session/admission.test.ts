@@ -7,7 +7,9 @@ import { AggregationEngine } from '../../src/session/engine.js'
 import type { EngineOptions } from '../../src/session/engine.js'
 import type { GroupResult, SessionSummary } from '../../src/session/outcomes.js'
 import type { AggregationGroup } from '../../src/types.js'
-import { FakeProver, ManualClock, fakeAggregate, group, silentLogger } from './fake-prover.js'
+import { FakeProver, fakeAggregate, group } from './fake-prover.js'
+import { ManualClock } from '../../src/testing.js'
+import { noopLogger } from '../../src/logger.js'
 import type { FakeProverOptions } from './fake-prover.js'
 
 const SLOT_MS = 4000
@@ -15,7 +17,7 @@ const SLOT_MS = 4000
 function setup(proverOpts: FakeProverOptions = {}, engineOpts: Partial<EngineOptions> = {}) {
   const clock = new ManualClock()
   const prover = new FakeProver(clock, proverOpts)
-  const engine = new AggregationEngine({ prover, clock, logger: silentLogger, ...engineOpts })
+  const engine = new AggregationEngine({ prover, clock, logger: noopLogger, ...engineOpts })
   return { clock, prover, engine, t0: clock.now() }
 }
 

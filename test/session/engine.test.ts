@@ -5,13 +5,15 @@ import type { EngineOptions } from '../../src/session/engine.js'
 import type { GroupResult } from '../../src/session/outcomes.js'
 import type { EngineStatus } from '../../src/session/status.js'
 import type { GroupProver } from '../../src/session/types.js'
-import { FakeProver, ManualClock, group, silentLogger } from './fake-prover.js'
+import { FakeProver, group } from './fake-prover.js'
+import { ManualClock } from '../../src/testing.js'
+import { noopLogger } from '../../src/logger.js'
 import type { FakeProverOptions } from './fake-prover.js'
 
 function setup(proverOpts: FakeProverOptions = {}, engineOpts: Partial<EngineOptions> = {}) {
   const clock = new ManualClock()
   const prover = new FakeProver(clock, { latency: () => 100, ...proverOpts })
-  const engine = new AggregationEngine({ prover, clock, logger: silentLogger, ...engineOpts })
+  const engine = new AggregationEngine({ prover, clock, logger: noopLogger, ...engineOpts })
   return { clock, prover, engine, t0: clock.now() }
 }
 

@@ -1,66 +1,14 @@
 /**
- * Test doubles: a manual clock and an in-JS GroupProver that behaves like the real one where the
+ * Test doubles: an in-JS GroupProver on the manual clock (src/testing.ts) that behaves like the real one where the
  * engine can tell: one proving lane by default (several share the machine), an aborted call
  * rejects at once with ABORTED, and an abandoned proof keeps its lane busy until its (simulated)
  * native work ends.
  */
 import type { Aggregate } from '../../src/aggregate.js'
 import { LeanAggError, abortedError } from '../../src/errors.js'
-import type { Clock, GroupProver } from '../../src/session/types.js'
+import type { GroupProver } from '../../src/session/types.js'
+import type { ManualClock } from '../../src/testing.js'
 import type { AggregateOptions, AggregationGroup, SignedBy } from '../../src/types.js'
-
-export class ManualClock implements Clock {
-  #now: number
-  #seq = 0
-  readonly #timers = new Map<number, { at: number; fn: () => void; seq: number }>()
-
-  constructor(start = 1_700_000_000_000) {
-    this.#now = start
-  }
-
-  now(): number {
-    return this.#now
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.#seq
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), fn, seq: id })
-    return id
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number)
-  }
-
-  get pendingTimers(): number {
-    return this.#timers.size
-  }
-
-  /** Move time forward, firing due timers in order and letting promise chains run after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms
-    await flush()
-    for (;;) {
-      let next: [number, { at: number; fn: () => void; seq: number }] | undefined
-      for (const entry of this.#timers) {
-        if (entry[1].at > target) continue
-        if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) next = entry
-      }
-      if (!next) break
-      this.#timers.delete(next[0])
-      this.#now = Math.max(this.#now, next[1].at)
-      next[1].fn()
-      await flush()
-    }
-    this.#now = target
-    await flush()
-  }
-}
-
-/** Let every pending promise chain run (they never wait on anything but the manual clock). */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-}
 
 export interface FakeCall {
   key: string
@@ -313,5 +261,3 @@ export function group(m: number, slot: number, signers: number, first = 0, child
     children,
   }
 }
-
-export const silentLogger = { debug() {}, warn() {} }

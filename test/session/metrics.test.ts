@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { AggregationEngine } from '../../src/session/engine.js'
 import { EngineMetrics, METRIC_NAMES, signerBucket } from '../../src/session/metrics.js'
-import { FakeProver, ManualClock, group, silentLogger } from './fake-prover.js'
+import { FakeProver, group } from './fake-prover.js'
+import { ManualClock } from '../../src/testing.js'
+import { noopLogger } from '../../src/logger.js'
 
 async function scenario(engine: AggregationEngine, clock: ManualClock) {
   // 1: 2 proved + 1 trivial; 2: refused (skip); 3: panics on one group, late on another.
@@ -28,7 +30,7 @@ function setup() {
 describe('metrics', () => {
   it('counts groups, skips, sessions, late results and timings as plain data', async () => {
     const { clock, prover } = setup()
-    const engine = new AggregationEngine({ prover, clock, logger: silentLogger, busy: 'cancel-previous' })
+    const engine = new AggregationEngine({ prover, clock, logger: noopLogger, busy: 'cancel-previous' })
     const [a, b] = await scenario(engine, clock)
     expect(a.aggregated).toBe(2)
     expect(b.outcome).toBe('deadline')
@@ -83,7 +85,7 @@ describe('metrics', () => {
     }
     const registry = new prom.Registry()
     const { clock, prover } = setup()
-    const engine = new AggregationEngine({ prover, clock, logger: silentLogger, prometheus: { registry } })
+    const engine = new AggregationEngine({ prover, clock, logger: noopLogger, prometheus: { registry } })
     await engine.metricsReady
     await scenario(engine, clock)
     const text = await registry.metrics()
@@ -98,7 +100,7 @@ describe('metrics', () => {
     expect(text).toContain(`${METRIC_NAMES.sessionDuration}_count 2`)
 
     // A second engine on the same registry adds to the same series; earlier counters carry over.
-    const late = new EngineMetrics(silentLogger)
+    const late = new EngineMetrics(noopLogger)
     late.groupOutcome('skipped', { reason: 'budget' })
     await late.register({ registry, client: prom })
     expect(await registry.metrics()).toContain(`${METRIC_NAMES.skipped}{reason="budget"} 1`)

@@ -4,14 +4,16 @@ import { AggregationEngine } from '../../src/session/engine.js'
 import type { EngineOptions } from '../../src/session/engine.js'
 import type { OpenSessionOptions } from '../../src/session/options.js'
 import type { GroupResult } from '../../src/session/outcomes.js'
-import { FakeProver, ManualClock, message, signed, silentLogger } from './fake-prover.js'
+import { FakeProver, message, signed } from './fake-prover.js'
+import { ManualClock } from '../../src/testing.js'
+import { noopLogger } from '../../src/logger.js'
 import type { FakeProverOptions } from './fake-prover.js'
 
 /** Proofs take 100 ms + 10 ms per signature, and the estimator knows it. */
 function setup(proverOpts: FakeProverOptions = {}, engineOpts: Partial<EngineOptions> = {}) {
   const clock = new ManualClock()
   const prover = new FakeProver(clock, { latency: (g) => 100 + 10 * g.signatures.length, killable: true, ...proverOpts })
-  const engine = new AggregationEngine({ prover, clock, logger: silentLogger, prior: { baseMs: 100, perSignerMs: 10, perChildMs: 0 }, ...engineOpts })
+  const engine = new AggregationEngine({ prover, clock, logger: noopLogger, prior: { baseMs: 100, perSignerMs: 10, perChildMs: 0 }, ...engineOpts })
   return { clock, prover, engine, t0: clock.now() }
 }
 

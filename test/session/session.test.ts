@@ -6,14 +6,16 @@ import type { GroupResult, SessionSummary } from '../../src/session/outcomes.js'
 import { buildSnapshot } from '../../src/session/snapshot.js'
 import type { Aggregate } from '../../src/aggregate.js'
 import type { AggregationGroup } from '../../src/types.js'
-import { FakeProver, ManualClock, group, keyOf, silentLogger } from './fake-prover.js'
+import { FakeProver, group, keyOf } from './fake-prover.js'
+import { ManualClock } from '../../src/testing.js'
+import { noopLogger } from '../../src/logger.js'
 import type { FakeProverOptions } from './fake-prover.js'
 
 /** Latency 10 ms per signature unless overridden. */
 function setup(proverOpts: FakeProverOptions = {}, engineOpts: Partial<EngineOptions> = {}) {
   const clock = new ManualClock()
   const prover = new FakeProver(clock, { latency: (g) => 10 * g.signatures.length, ...proverOpts })
-  const engine = new AggregationEngine({ prover, clock, logger: silentLogger, ...engineOpts })
+  const engine = new AggregationEngine({ prover, clock, logger: noopLogger, ...engineOpts })
   return { clock, prover, engine, t0: clock.now() }
 }
 
@@ -278,7 +280,7 @@ describe('session', () => {
       },
       snapshot: () => ({ baseMs: 0, perSignerMs: 0, perChildMs: 0, samples: 0, residualStdMs: 0 }),
     }
-    const engine = new AggregationEngine({ prover, clock, estimator, logger: silentLogger })
+    const engine = new AggregationEngine({ prover, clock, estimator, logger: noopLogger })
     const session = engine.startSession([group(1, 1, 3), group(2, 1, 2, 10)], { deadlineMs: 1000 })
     await clock.advance(500)
     const summary = await session.done
