@@ -10,7 +10,7 @@ import { native } from './native.js'
 import type { CancelToken, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
 import type { BatchResult as NativeBatchResult, ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
 import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
-import { systemClock, timer } from './session/clock.js'
+import { systemClock, within } from './session/clock.js'
 import { checkMs } from './session/options.js'
 import type { AggregationSession, SessionOptions } from './session/session.js'
 import type { OpenAggregationSession, OpenSessionOptions } from './session/open-session.js'
@@ -424,12 +424,7 @@ export class Prover implements GroupProver {
   }
 
   private async waitForLane(timeoutMs: number): Promise<CloseReport> {
-    let wait: { cancel(): void } | undefined
-    const timedOut = new Promise<void>((resolve) => {
-      wait = timer(systemClock, timeoutMs, resolve)
-    })
-    await Promise.race([this.lane.idle(), timedOut])
-    wait?.cancel()
+    await within(systemClock, timeoutMs, this.lane.idle())
     return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }
   }
 

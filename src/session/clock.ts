@@ -45,3 +45,14 @@ export function timer(clock: Clock, ms: number, fn: () => void, keepAlive = fals
     },
   }
 }
+
+/** `work`, or 'timeout' if `ms` pass on `clock` first; the timer is cancelled either way. */
+export async function within<T>(clock: Clock, ms: number, work: Promise<T>): Promise<T | 'timeout'> {
+  let t: { cancel(): void } | undefined
+  const timeout = new Promise<'timeout'>((resolve) => (t = timer(clock, ms, () => resolve('timeout'))))
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    t?.cancel()
+  }
+}

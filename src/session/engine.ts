@@ -4,7 +4,7 @@
  */
 import { LeanAggError } from '../errors.js'
 import { noopLogger } from '../logger.js'
-import { systemClock, timer } from './clock.js'
+import { systemClock, within } from './clock.js'
 import { OnlineCostEstimator } from './estimator.js'
 import type { CostEstimator, CostPrior } from './estimator.js'
 import { nextSessionId } from './ids.js'
@@ -258,15 +258,11 @@ export class AggregationEngine {
   }
 
   async #waitClosed(sessions: EngineSession[], timeoutMs: number): Promise<boolean> {
-    let t: { cancel(): void } | undefined
-    const timeout = new Promise<'timeout'>((resolve) => (t = timer(this.#clock, timeoutMs, () => resolve('timeout'))))
     const settled = Promise.all(sessions.map((s) => s.done))
-    const idle = this.#prover.idle
+    const idle: Promise<unknown> = this.#prover.idle
       ? settled.then(() => this.#prover.idle!()).catch(() => undefined)
       : settled.then(() => Promise.allSettled([...this.#abandonedCalls]))
-    const r = await Promise.race([idle.then(() => 'idle' as const), timeout])
-    t?.cancel()
-    if (r === 'timeout') return true
+    if ((await within(this.#clock, timeoutMs, idle)) === 'timeout') return true
     // Without idle() the native side is invisible: fall back to the abandoned proofs' estimate.
     return this.#prover.idle ? false : this.#clock.now() < this.#abandonedUntil
   }

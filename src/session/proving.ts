@@ -4,7 +4,7 @@
  */
 import type { Aggregate } from '../aggregate.js'
 import type { AggregationGroup } from '../types.js'
-import { timer } from './clock.js'
+import { within } from './clock.js'
 import type { CostEstimator } from './estimator.js'
 import { codeOf, messageOf } from './fail.js'
 import type { ResolvedSessionOptions } from './options.js'
@@ -136,10 +136,5 @@ export function cancelOnAbort(signal: AbortSignal | undefined, cancel: (reason: 
 /** Wait for abandoned prover calls to return, at most `timeoutMs`; true if they all did. */
 export async function drainCalls(clock: Clock, calls: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
   if (calls.length === 0) return true
-  let t: { cancel(): void } | undefined
-  const timeout = new Promise<false>((resolve) => (t = timer(clock, timeoutMs, () => resolve(false))))
-  const all = Promise.allSettled(calls).then(() => true as const)
-  const drained = await Promise.race([all, timeout])
-  t?.cancel()
-  return drained
+  return (await within(clock, timeoutMs, Promise.allSettled(calls))) !== 'timeout'
 }
