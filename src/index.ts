@@ -37,6 +37,7 @@ export {
 } from './prover.js'
 export type { CrashFault, SimulatedOptions } from './native.js'
 export * from './session/index.js'
+export * from './spec/index.js'
 export * from './ssz.js'
 export { ManualClock, seededRandom, settlePromises } from './testing.js'
 export type { AggregateOptions, AggregationGroup, OpOptions, SignedBy } from './types.js'
