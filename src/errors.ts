@@ -26,6 +26,10 @@ export const ERROR_CODES = [
   'SESSION_SEALED',
   'UNSUPPORTED_PLATFORM',
   'BINDING_NOT_FOUND',
+  // The spec-shaped layer (src/spec): validators by index against a registry.
+  'VALIDATOR_INDEX_OUT_OF_RANGE',
+  'DUPLICATE_VALIDATOR',
+  'PARTICIPANTS_MISMATCH',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -8,7 +8,15 @@ import { BAD_GROUPS, type GoodParts } from './fixtures/bad-groups.js'
 import { BACKEND, REAL, keys, makeProver, message, signAll } from './helpers.js'
 
 /** Codes only the TypeScript layer raises (the addon cannot: it is closed, or not loaded). */
-const TS_ONLY_CODES = ['CLOSED', 'SESSION_SEALED', 'UNSUPPORTED_PLATFORM', 'BINDING_NOT_FOUND']
+const TS_ONLY_CODES = [
+  'CLOSED',
+  'SESSION_SEALED',
+  'UNSUPPORTED_PLATFORM',
+  'BINDING_NOT_FOUND',
+  'VALIDATOR_INDEX_OUT_OF_RANGE',
+  'DUPLICATE_VALIDATOR',
+  'PARTICIPANTS_MISMATCH',
+]
 
 describe('one source of truth', () => {
   it('every limit TypeScript uses is the addon constant', () => {

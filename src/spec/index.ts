@@ -1,5 +1,7 @@
 /** The spec-shaped layer: leanSpec's containers, validators by index, a registry. */
+export { aggregationBitsFromIndices, validatorIndices } from './bits.js'
 export * from './containers.js'
+export { ValidatorRegistry } from './registry.js'
 export {
   LEANSPEC_SNAPSHOT_PUBLIC_KEY_BYTES,
   MAX_ATTESTATIONS_DATA,
