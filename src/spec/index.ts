@@ -20,3 +20,4 @@ export {
   toSingleMessageAggregate,
   verifyByIndex,
 } from './single.js'
+export { attestationGroup, groupByIndex, type IndexedGroupInput, signedAggregatedAttestation } from './votes.js'
