@@ -5,9 +5,10 @@
  * Shapes follow leanSpec where it has one: `PublicKey`/`Signature` are fixed byte vectors and an
  * aggregate proof is a `ByteList` of at most 1 MiB (leanSpec `ByteListMiB`). leanSpec's
  * `AggregatedSignatureProof { participants: Bitlist, proof_data: ByteListMiB }` names signers by
- * validator index in a bitlist; this library has no validator registry, so a child travels as
+ * validator index in a bitlist; a snapshot is keyed by public keys instead, so a child travels as
  * its proof bytes alone (its signer public keys are inside the proof) and raw signatures carry
- * their public key. `AggregationGroupSsz` has no leanSpec counterpart: it is this library's
+ * their public key. leanSpec's own containers, by validator index against a registry and with
+ * its 512 KiB proof bound, are in src/spec/. `AggregationGroupSsz` has no leanSpec counterpart: it is this library's
  * snapshot of one (message, slot) before proving.
  */
 import { ByteListType, ByteVectorType, ContainerType, ListCompositeType, UintNumberType } from '@chainsafe/ssz'

@@ -24,6 +24,18 @@ describe('package surface', () => {
       'reportedExternalMemory',
       'snapshotFromBytes',
       'snapshotToBytes',
+      'ValidatorRegistry',
+      'aggregateByIndex',
+      'verifyByIndex',
+      'mergeByIndex',
+      'splitByMessage',
+      'verifyMultiByIndex',
+      'attestationGroup',
+      'toSingleMessageAggregate',
+      'SingleMessageAggregate',
+      'MultiMessageAggregate',
+      'AggregationBits',
+      'AttestationData',
     ]
     expect(Object.keys(api)).toEqual(expect.arrayContaining(documented))
     const exported = api as Record<string, unknown>
