@@ -2,10 +2,11 @@
 // Publish what the release workflow packed, the napi-rs order: every platform package first, the
 // main package (whose optionalDependencies name them) last, so no install ever resolves a main
 // package whose platform package is not there yet.
-//   node scripts/release-publish.mjs DIR [--dry-run]
+//   node scripts/release-publish.mjs DIR [--dry-run [--partial]]
 // DIR holds one folder per target, each with the manifest.json and tarballs of `release:pack`.
 // Refuses a partial release: every target of package.json `napi.targets` must be there, once,
-// built with the real prover, at this version, with byte-identical main packages.
+// built with the real prover, at this version, with byte-identical main packages. `--partial`
+// (with --dry-run only) goes through the targets that are there, to try the steps on one host.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -15,8 +16,12 @@ import { parseArgs } from 'node:util'
 import { parseTriple } from '@napi-rs/cli'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { 'dry-run': { type: 'boolean', default: false } } })
-if (positionals.length !== 1) throw new Error('usage: node scripts/release-publish.mjs DIR [--dry-run]')
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { 'dry-run': { type: 'boolean', default: false }, partial: { type: 'boolean', default: false } },
+})
+if (positionals.length !== 1) throw new Error('usage: node scripts/release-publish.mjs DIR [--dry-run [--partial]]')
+if (flags.partial && !flags['dry-run']) throw new Error('--partial is for --dry-run only: a release has every target')
 const dir = resolve(positionals[0])
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
@@ -25,7 +30,8 @@ const packed = readdirSync(dir, { recursive: true, encoding: 'utf8' })
   .map((f) => ({ at: dirname(join(dir, f)), ...JSON.parse(readFileSync(join(dir, f), 'utf8')) }))
 const expected = pkg.napi.targets.map((t) => parseTriple(t).platformArchABI).sort()
 const found = packed.map((m) => m.target).sort()
-if (JSON.stringify(found) !== JSON.stringify(expected)) {
+const missing = expected.filter((t) => !found.includes(t))
+if (found.length === 0 || found.some((t) => !expected.includes(t)) || new Set(found).size !== found.length || (missing.length > 0 && !flags.partial)) {
   throw new Error(`packed targets ${found.join(', ') || 'none'} are not package.json's ${expected.join(', ')}`)
 }
 for (const m of packed) {
