@@ -17,8 +17,10 @@ import { LeanAggError, Prover } from 'leanagg'
 import { parseDemoArgs, UsageError, USAGE } from './args.mjs'
 import { chooseBackend, SIMULATED_MODEL } from './backend.mjs'
 import { loadKeys } from './keys.mjs'
-import { createProgress, keyLines, summaryLines } from './report.mjs'
+import { blockLine, createProgress, keyLines, summaryLines } from './report.mjs'
 import { DEADLINE_MARGIN_MS, runSlots } from './run.mjs'
+import { buildAndVerifyBlock, registryOf, validatorsBytes } from './spec.mjs'
+import { DATA } from './workload.mjs'
 
 /** @typedef {import('./report.mjs').RunResult} RunResult */
 
@@ -57,6 +59,8 @@ async function main(argv) {
   const { backend, line } = chooseBackend(options.backend)
   // Throws BACKEND_UNAVAILABLE when --backend asks for a prover this build does not have.
   const prover = new Prover({ backend, simulated: SIMULATED_MODEL })
+  // Node B: another node with its own prover, which sees only the bytes of the blocks.
+  const nodeB = options.blocks ? new Prover({ backend, simulated: SIMULATED_MODEL }) : undefined
   out(line)
 
   /** @type {RunResult | undefined} */
@@ -67,13 +71,13 @@ async function main(argv) {
   try {
     if (backend === 'lean-multisig') err('setting up leanMultisig (compiles its aggregation program; about 8 s on 2 cores)...')
     const setupStarted = performance.now()
-    await prover.setup({ signal: stop.signal })
+    await Promise.all([prover.setup({ signal: stop.signal }), nodeB?.setup({ signal: stop.signal })])
     setupDone = true
     const where =
       prover.capabilities.isolation === 'process'
         ? 'proofs run in prover processes: a proof no longer wanted is killed'
         : 'proofs run in this process: a started proof runs to its end'
-    out(`prover: set up in ${Math.round(performance.now() - setupStarted)} ms; ${where}`)
+    out(`prover: set up in ${Math.round(performance.now() - setupStarted)} ms${nodeB ? ' (with node B, which verifies the blocks)' : ''}; ${where}`)
 
     stoppedDuring = 'key loading'
     const cacheDir = resolve(options.cacheDir)
@@ -89,6 +93,9 @@ async function main(argv) {
       onProgress: (done, total) => progress.update(done, total),
     }).finally(() => progress.end())
     for (const l of keyLines(keys, cacheDir)) out(l)
+    // The state's validator list: each node builds its own registry from these bytes.
+    const state = validatorsBytes(keys.keys.map((k) => k.publicKey))
+    const registry = registryOf(state)
 
     const intervalMs = options.slotMs / options.intervals
     out(
@@ -98,16 +105,28 @@ async function main(argv) {
           : `signatures arrive in intervals 0-1, a session starts at interval 2 (--mode snapshot) with a ${fmt(intervalMs - DEADLINE_MARGIN_MS)} ms deadline (${DEADLINE_MARGIN_MS} ms before interval 3)`),
     )
     stoppedDuring = ''
-    run = await runSlots({ prover, keys: keys.keys, options, out, signal: stop.signal })
+    run = await runSlots({ prover, keys: keys.keys, registry, options, out, signal: stop.signal })
+    if (nodeB && !stop.signal.aborted) {
+      // After the slots: a type-2 merge takes seconds here, longer than a slot, so building blocks
+      // during the run would take the prover from the next slots' votes.
+      stoppedDuring = 'blocks'
+      out('')
+      const verifier = { prover: nodeB, registry: registryOf(state) }
+      for (const r of run.slots) {
+        const best = DATA.flatMap((d) => run?.widest.get(`${r.slot}/${d}`) ?? [])
+        if (best.length === 0 || stop.signal.aborted) continue
+        out(blockLine(await buildAndVerifyBlock({ prover, registry }, verifier, r.slot, best)))
+      }
+    }
   } catch (e) {
     // A stop during setup or key loading surfaces as ABORTED: that is a clean stop, not an error.
     if (!(stop.signal.aborted && e instanceof LeanAggError && e.code === 'ABORTED')) {
-      await prover.close({ timeoutMs: 1000 })
+      await Promise.all([prover.close({ timeoutMs: 1000 }), nodeB?.close({ timeoutMs: 1000 })])
       throw e
     }
   }
 
-  const report = await prover.close({ timeoutMs: 2000 })
+  const [report] = await Promise.all([prover.close({ timeoutMs: 2000 }), nodeB?.close({ timeoutMs: 2000 })])
   const closeNote =
     `closed, ${report.sessionsCancelled} session(s) cancelled` +
     (report.proofStillRunning ? '; an in-process proof was still running (it cannot be stopped; its result is dropped)' : ', no proof running')

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
  * @property {'open' | 'snapshot'} mode open: prove while votes arrive; snapshot: at interval 2, as clients do
  * @property {string} cacheDir where keys are cached between runs
  * @property {boolean} verbose print each aggregate as it is published
+ * @property {boolean} blocks after the slots, merge each slot's aggregates into a block and verify it on a second node
  * @property {boolean} help
  */
 
@@ -22,7 +23,11 @@ and every aggregate must be published by 50 ms before interval 3 (the deadline).
 (--mode open) a session opens at the start of the slot and takes each vote as it arrives: groups
 are proved as their votes settle and proved again with later votes while that fits. With
 --mode snapshot a session starts at interval 2 over the votes received, as lean clients do.
-Each aggregate is published as it lands. One line per slot, a summary at the end.
+It speaks leanSpec: validators by index in a registry built from the state's Validators bytes,
+AttestationData roots as messages, votes arriving as SignedAttestation bytes, each aggregate
+published as it lands as a SignedAggregatedAttestation. One line per slot; then, per slot, a block:
+the slot's aggregates merged into one MultiMessageAggregate and checked by a second node from the
+bytes against its own registry; a summary at the end.
 
 Flags (all optional):
   --slots <n>          slots to run, then stop (default 8)
@@ -33,6 +38,8 @@ Flags (all optional):
   --mode <name>        open | snapshot (default open)
   --cache-dir <dir>    key cache (default ./demo-keys)
   --verbose            print each aggregate as it is published
+  --no-blocks          skip the blocks (after the slots, each slot's aggregates merged into one
+                       MultiMessageAggregate, checked by a second node against its own registry)
   --help               this text
 
 Ctrl-C stops cleanly (session cancelled, prover closed, a proof in a prover process killed,
@@ -75,6 +82,7 @@ export function parseDemoArgs(argv) {
     mode,
     cacheDir: values['cache-dir'] ?? 'demo-keys',
     verbose: values.verbose ?? false,
+    blocks: !(values['no-blocks'] ?? false),
     help: values.help ?? false,
   }
   // The deadline sits 50 ms before interval 3: an interval must leave room for it.
@@ -100,6 +108,7 @@ function parse(argv) {
       mode: { type: 'string', default: 'open' },
       'cache-dir': { type: 'string' },
       verbose: { type: 'boolean' },
+      'no-blocks': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })

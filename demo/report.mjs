@@ -15,6 +15,7 @@
  * @property {{ index: number, label: string, ms: number, late: boolean, signers: number, signatures: number, improves: boolean }[]} proofs
  *   in landing order: signers covered by the aggregate, raw signatures it took in, whether it
  *   replaced an earlier aggregate of its group (open mode)
+ * @property {number} gossipBytes SignedAggregatedAttestation bytes published for it
  * @property {SessionSummary | undefined} summary
  * @property {{ p99: number, max: number } | undefined} loop event-loop delay during the slot, ms
  */
@@ -26,6 +27,8 @@
  * @property {number | undefined} stoppedIn the slot running when Ctrl-C stopped the run
  * @property {boolean} sessionSkippedByStop the stopped slot ended before its session started
  * @property {{ p99: number, max: number }} loop event-loop delay over the whole run, ms
+ * @property {Map<string, { data: import('leanagg').AttestationData, result: import('leanagg').GroupResult }>} widest
+ *   the widest aggregate published for each attestation data (`slot/data`)
  */
 
 const COLUMNS = [
@@ -34,6 +37,7 @@ const COLUMNS = [
   ['covered', 8],
   ['proved', 7],
   ['late', 5],
+  ['gossip', 7],
   ['loop p99', 9],
   ['skipped (by reason)', -26],
   ['prove ms (* = late, + = re-proved with more votes)', -0],
@@ -87,6 +91,7 @@ export function slotLine(/** @type {SlotRecord} */ r) {
     `${covered}/${total}`,
     s.aggregated,
     s.late,
+    `${Math.round(r.gossipBytes / 1024)}K`,
     r.loop ? `${fmt(r.loop.p99)} ms` : '-',
     notProved(s) || '-',
     r.proofs.map((p) => `${fmt(p.ms)}${p.late ? '*' : ''}${p.improves ? '+' : ''}`).join(' ') || '-',
@@ -102,6 +107,19 @@ function notProved(/** @type {SessionSummary} */ s) {
   const dropped = s.outcomes.filter((o) => o.status === 'late-dropped').length
   if (dropped > 0) parts.push(`late-dropped ${dropped}`)
   return parts.join(', ')
+}
+
+/**
+ * A block's line: the slot's aggregates merged into one MultiMessageAggregate, and what the
+ * verifying node made of its bytes.
+ * @param {import('./spec.mjs').BlockReport} b
+ */
+export function blockLine(b) {
+  const verdict = b.verified === true ? 'valid' : b.verified === false ? 'INVALID' : `refused: ${b.verified}`
+  return (
+    `block ${String(b.slot).padStart(4)}  ${plural(b.attestations, 'aggregate')} of ${b.signers} signers merged in ${fmt(b.mergeMs)} ms, ` +
+    `${Math.round(b.bytes / 1024)} KiB; node B, from the bytes and its own registry: ${verdict} (${fmt(b.verifyMs)} ms)`
+  )
 }
 
 /** A line for an aggregate as it is published (--verbose). */

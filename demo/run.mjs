@@ -8,7 +8,8 @@
  *   --mode snapshot: at interval 2, snapshot the pool and start a session (late head votes take
  *                  the previous slot's published aggregate as a child)
  *   deadline       50 ms before interval 3, in both modes
- *   as they land   publish each aggregate
+ *   as they land   publish each aggregate (a SignedAggregatedAttestation on gossip)
+ * Votes travel as SignedAttestation bytes and are taken by validator index through the registry.
  * A slot's line is printed once its session has settled and the slot has ended.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -16,6 +17,7 @@ import { buildSnapshot } from 'leanagg'
 import { AttestationPool } from './pool.mjs'
 import { publishLine, slotLine, tableHeader } from './report.mjs'
 import { SlotClock } from './slot-clock.mjs'
+import { attestationData, publishedBytes, receivedVote, voteBytes } from './spec.mjs'
 import { planSlot } from './workload.mjs'
 
 /** @typedef {import('leanagg').Prover} Prover */
@@ -33,13 +35,14 @@ const ARRIVAL_MARGIN_MS = 20
 /**
  * @param {object} o
  * @param {Prover} o.prover set up
- * @param {SecretKey[]} o.keys one per validator
+ * @param {SecretKey[]} o.keys one per validator, by validator index
+ * @param {import('leanagg').ValidatorRegistry} o.registry the state's validators
  * @param {{ slots: number, slotMs: number, intervals: number, verbose: boolean, mode: 'open' | 'snapshot' }} o.options
  * @param {(line: string) => void} o.out
  * @param {AbortSignal} o.signal aborting it stops the run cleanly
  * @returns {Promise<RunResult>}
  */
-export async function runSlots({ prover, keys, options, out, signal }) {
+export async function runSlots({ prover, keys, registry, options, out, signal }) {
   const first = 1
   const last = options.slots
   // Slot 1 starts shortly after now; slot 0 would be genesis.
@@ -60,6 +63,9 @@ export async function runSlots({ prover, keys, options, out, signal }) {
   const records = new Map()
   /** @type {Map<number, { p99: number, max: number }>} */
   const loops = new Map()
+  /** The widest aggregate published for each attestation data, by `slot/data`: what a block takes. */
+  /** @type {Map<string, { data: import('leanagg').AttestationData, result: import('leanagg').GroupResult }>} */
+  const widest = new Map()
   let current = first - 1
   let printed = first - 1
   /** @type {unknown} */
@@ -116,7 +122,7 @@ export async function runSlots({ prover, keys, options, out, signal }) {
           const key = /** @type {SecretKey} */ (keys[task.validator])
           track(
             prover.sign(key, task.message, task.signSlot, { signal: signing.signal }).then(
-              (signature) => arrived(slot, task, { publicKey: key.publicKey, signature }),
+              (signature) => arrived(slot, task, voteBytes(task.validator, attestationData(task.signSlot, task.data), signature)),
               (err) => {
                 if (!signing.signal.aborted) fail(err)
               },
@@ -129,19 +135,16 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     }
   }
 
-  // A signature arrived during `slot`: into the pool, and into the slot's open session if any.
-  const arrived = (
-    /** @type {number} */ slot,
-    /** @type {import('./workload.mjs').SigningTask} */ task,
-    /** @type {import('leanagg').SignedBy} */ signedBy,
-  ) => {
+  // A vote (SignedAttestation bytes) arrived during `slot`: its key from the registry by its
+  // validator index, into the pool, and into the slot's open session if any.
+  const arrived = (/** @type {number} */ slot, /** @type {import('./workload.mjs').SigningTask} */ task, /** @type {Uint8Array} */ bytes) => {
+    const vote = receivedVote(registry, bytes, task.late ? 0 : 1)
     const current = open.get(slot)
     // The previous slot's head, re-proved from raw: its on-time votes go in with the first late one.
     const before = current && task.late ? pool.onTime(task.signSlot, task.data) : []
-    pool.add(task, signedBy)
+    pool.add(task, /** @type {import('leanagg').SignedBy} */ (vote.signatures[0]))
     if (!current || current.session.sealed) return
-    const signatures = [...before, signedBy]
-    const receipt = current.session.add({ message: task.message, slot: task.signSlot, signatures, priority: task.late ? 0 : 1 })
+    const receipt = current.session.add({ ...vote, signatures: [...before, ...vote.signatures] })
     const meta = current.record.meta
     meta[receipt.index] ??= {
       label: task.late ? `head@${task.signSlot}+late` : task.data,
@@ -162,7 +165,7 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     // Votes are due by interval 2 (as a snapshot at interval 2 would take them): the cutoff.
     const session = prover.openSession({ deadlineAt, cutoffAt: clock.intervalStart(slot, 2), late: 'deliver' })
     /** @type {SlotRecord} */
-    const record = { slot, meta: [], toProve: 0, proofs: [], summary: undefined, loop: undefined }
+    const record = { slot, meta: [], toProve: 0, proofs: [], gossipBytes: 0, summary: undefined, loop: undefined }
     records.set(slot, record)
     open.set(slot, { session, record })
     follow(session, record, () => {
@@ -178,7 +181,7 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     const deadlineAt = clock.intervalStart(slot, 3) - DEADLINE_MARGIN_MS
     const session = prover.startSession(snapshot, { deadlineAt, late: 'deliver' })
     /** @type {SlotRecord} */
-    const record = { slot, meta, toProve: snapshot.groups.length, proofs: [], summary: undefined, loop: undefined }
+    const record = { slot, meta, toProve: snapshot.groups.length, proofs: [], gossipBytes: 0, summary: undefined, loop: undefined }
     records.set(slot, record)
     follow(session, record)
   }
@@ -199,6 +202,10 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     for await (const result of session) {
       const m = /** @type {GroupMeta} */ (record.meta[result.index])
       pool.publish(m.slot, m.data, result.aggregate)
+      const data = attestationData(m.slot, m.data)
+      record.gossipBytes += publishedBytes(registry, data, result)
+      const key = `${m.slot}/${m.data}`
+      if ((widest.get(key)?.result.signerCount ?? 0) < result.signerCount) widest.set(key, { data, result })
       const proof = {
         index: result.index,
         label: m.label,
@@ -253,5 +260,6 @@ export async function runSlots({ prover, keys, options, out, signal }) {
     stoppedIn: stopped ? Math.max(current, first) : undefined,
     sessionSkippedByStop,
     loop: { p99: overallLoop.percentile(99) / 1e6, max: overallLoop.max / 1e6 },
+    widest,
   }
 }

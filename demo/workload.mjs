@@ -8,8 +8,8 @@
  * during the next slot, where it is aggregated together with the slot's published aggregate.
  * XMSS is stateful: each validator signs each slot index at most once, on time or late.
  */
-import { createHash } from 'node:crypto'
 import { seededRandom } from 'leanagg'
+import { attestationData, messageOf } from './spec.mjs'
 
 /** @typedef {'head' | 'fork-a' | 'fork-b'} DataName */
 
@@ -28,9 +28,9 @@ import { seededRandom } from 'leanagg'
 /** @type {readonly DataName[]} */
 export const DATA = Object.freeze(['head', 'fork-a', 'fork-b'])
 
-/** The 32-byte root of attestation data `data` in `slot` (a stand-in for an SSZ hash tree root). */
+/** The 32-byte message of attestation data `data` in `slot`: the data's hash_tree_root. */
 export function messageFor(/** @type {number} */ slot, /** @type {DataName} */ data) {
-  return new Uint8Array(createHash('sha256').update(`leanagg-demo/attestation-data/${slot}/${data}`).digest())
+  return messageOf(attestationData(slot, data))
 }
 
 /** How many validators miss the slot, vote fork-a, vote fork-b; the rest vote head. */
