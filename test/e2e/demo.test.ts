@@ -48,7 +48,7 @@ function demo(args: string[], interruptWhen?: RegExp): Promise<Run> {
 }
 
 const SIM = ['--backend', 'simulated', '--validators', '8']
-const SLOT_LINE = /^\s+(\d+)\s+\d+\s+\d+\/\d+\s+\d+\s+\d+\s+(\d+ ms|-)\s/
+const SLOT_LINE = /^\s+(\d+)\s+\d+\s+\d+\/\d+\s+\d+\s+\d+\s+\d+K\s+(\d+ ms|-)\s/
 const STACK_TRACE = /^\s+at\s/m
 
 function slotLines(stdout: string): number[] {
@@ -65,8 +65,14 @@ describe('npm run demo', () => {
     expect(r.code).toBe(0)
     const lines = r.stdout.split('\n')
     expect(lines[0]).toMatch(/^backend: simulated \(NOT the real prover: /)
-    expect(lines.filter((l) => /^\s*slot\s+groups\s+covered\s+proved\s+late\s+loop p99/.test(l))).toHaveLength(1)
+    expect(lines.filter((l) => /^\s*slot\s+groups\s+covered\s+proved\s+late\s+gossip\s+loop p99/.test(l))).toHaveLength(1)
     expect(slotLines(r.stdout)).toEqual([1, 2])
+    // Each slot's block: its aggregates merged, verified by node B from the bytes and its own registry.
+    const blocks = lines.filter((l) => l.startsWith('block '))
+    expect(blocks).toHaveLength(2)
+    for (const [i, b] of blocks.entries()) {
+      expect(b).toMatch(new RegExp(`^block +${i + 1}  \\d+ aggregates? of \\d+ signers merged in \\d+ ms, \\d+ KiB; node B, from the bytes and its own registry: valid \\(\\d+ ms\\)$`))
+    }
     expect(r.stdout).toMatch(/^summary: 2 of 2 slots, completed$/m)
     expect(r.stdout).toMatch(/^ {2}starved {5}\d+ of 2 slots aggregated nothing while groups waited/m)
     expect(r.stdout).toMatch(/^ {2}event loop {2}delay p99 \d+ ms, max \d+ ms$/m)
@@ -105,7 +111,7 @@ describe('npm run demo', () => {
   it('stops cleanly on Ctrl-C (SIGINT): summary printed, exit 0', async () => {
     const started = Date.now()
     // Interrupt once the first slot line is out: mid-run, with sessions and signing under way.
-    const r = await demo([...SIM, '--slots', '50', '--slot-ms', '1000', '--cache-dir', join(scratch, 'sigint')], new RegExp(SLOT_LINE.source, 'm'))
+    const r = await demo([...SIM, '--no-blocks', '--slots', '50', '--slot-ms', '1000', '--cache-dir', join(scratch, 'sigint')], new RegExp(SLOT_LINE.source, 'm'))
     expect(r.signal).toBeNull()
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^summary: stopped by Ctrl-C in slot \d+/m)
@@ -118,7 +124,7 @@ describe('npm run demo', () => {
 
   it('detects a corrupted or substituted cached key, regenerates it, then reuses the good cache', async () => {
     const dir = join(scratch, 'cache')
-    const args = [...SIM, '--slots', '1', '--slot-ms', '500', '--cache-dir', dir]
+    const args = [...SIM, '--no-blocks', '--slots', '1', '--slot-ms', '500', '--cache-dir', dir]
     const first = await demo(args)
     expect(first.code).toBe(0)
     expect(first.stdout).toMatch(/^keys: 0 loaded from cache, 8 generated/m)
