@@ -60,7 +60,8 @@ async function main(argv) {
   // Throws BACKEND_UNAVAILABLE when --backend asks for a prover this build does not have.
   const prover = new Prover({ backend, simulated: SIMULATED_MODEL })
   // Node B: another node with its own prover, which sees only the bytes of the blocks.
-  const nodeB = options.blocks ? new Prover({ backend, simulated: SIMULATED_MODEL }) : undefined
+  // It only verifies: no prover server, no warm-up proof.
+  const nodeB = options.blocks ? new Prover({ backend, simulated: SIMULATED_MODEL, isolation: 'in-process' }) : undefined
   out(line)
 
   /** @type {RunResult | undefined} */
@@ -71,7 +72,7 @@ async function main(argv) {
   try {
     if (backend === 'lean-multisig') err('setting up leanMultisig (compiles its aggregation program; about 8 s on 2 cores)...')
     const setupStarted = performance.now()
-    await Promise.all([prover.setup({ signal: stop.signal }), nodeB?.setup({ signal: stop.signal })])
+    await Promise.all([prover.setup({ signal: stop.signal }), nodeB?.setup({ signal: stop.signal, warmUp: false })])
     setupDone = true
     const where =
       prover.capabilities.isolation === 'process'
