@@ -40,6 +40,12 @@ codes! {
     ProverCrashed => "PROVER_CRASHED",
     ProverOutOfMemory => "PROVER_OUT_OF_MEMORY",
     Aborted => "ABORTED",
+    // The signing guard (native/signing) and key bytes at rest.
+    SlotAlreadySigned => "SLOT_ALREADY_SIGNED",
+    SlotBelowHighWater => "SLOT_BELOW_HIGH_WATER",
+    KeyLocked => "KEY_LOCKED",
+    SigningRecordFailed => "SIGNING_RECORD_FAILED",
+    KeyCorrupted => "KEY_CORRUPTED",
 }
 
 /// An error with a stable code and a human-readable detail.

@@ -4,7 +4,8 @@
 //! mapping), `validate` (cheap checks on the JS thread), `backend` (the prover seam: simulated,
 //! and leanMultisig in the real-prover build), `ops` (staged work on the prover pool, under the
 //! panic guard), `isolation` (proofs in a prover server's child processes, which can be killed),
-//! `binding` (napi-rs classes and async tasks; the prover server builds without it).
+//! `signing` (the record that keeps a key from signing
+//! one slot twice, and key bytes at rest), `binding` (napi-rs classes and async tasks; the prover server builds without it).
 #![deny(clippy::all)]
 
 pub mod backend;
@@ -16,6 +17,7 @@ pub mod isolation;
 pub mod message;
 pub mod ops;
 pub mod panic_guard;
+pub mod signing;
 pub mod threads;
 pub mod types;
 pub mod validate;

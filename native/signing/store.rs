@@ -1,0 +1,25 @@
+//! One key's record, held by one `SigningRecord` at a time (see `lock.rs`).
+
+use crate::error::Result;
+use crate::types::{PublicKey, Signature, MESSAGE_BYTES};
+
+use super::history::KeyHistory;
+use super::rules::Policy;
+
+pub trait KeyStore: Send {
+    /// Check the slot, sign with `sign` if it is free, record, and only then return the signature:
+    /// a durable store has committed the record when this returns. A recorded signature for the
+    /// same message comes back without calling `sign`.
+    fn sign(
+        &mut self,
+        slot: u32,
+        message: &[u8; MESSAGE_BYTES],
+        policy: Policy,
+        sign: &mut dyn FnMut() -> Result<Signature>,
+    ) -> Result<Signature>;
+
+    fn history(&mut self, public_key: PublicKey) -> Result<KeyHistory>;
+
+    /// Merge an imported history in one step (all or nothing); returns the slots added.
+    fn merge(&mut self, incoming: &KeyHistory) -> Result<u32>;
+}
