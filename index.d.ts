@@ -74,9 +74,17 @@ export declare class NativeProver {
   /** The prover's 8-field-element message for a 32-byte message. */
   messageFields(message: Uint8Array): Uint32Array
   keygen(seed: Uint8Array, firstSlot: number, lastSlot: number, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
-  /** Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree). */
+  /**
+   * Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree): KEY_CORRUPTED
+   * when the checksum fails.
+   */
   secretKeyFromBytes(bytes: Uint8Array, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
-  sign(key: NativeSecretKey, message: Uint8Array, slot: number, signal?: AbortSignal | undefined | null): Promise<Buffer>
+  /**
+   * Sign through `record` (see `NativeSigningRecord`): a slot used for another message is
+   * SLOT_ALREADY_SIGNED, the same message again resolves with the recorded signature, a slot
+   * below the key's high-water mark is SLOT_BELOW_HIGH_WATER unless `allowOutOfOrder`.
+   */
+  sign(key: NativeSecretKey, message: Uint8Array, slot: number, record: NativeSigningRecord, allowOutOfOrder?: boolean | undefined | null, signal?: AbortSignal | undefined | null): Promise<Buffer>
   verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, signal?: AbortSignal | undefined | null): Promise<boolean>
   /** Synchronous twin of `verifySignature` (XMSS verification takes well under a millisecond). */
   verifySignatureSync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number): boolean
@@ -108,10 +116,37 @@ export declare class NativeSecretKey {
   get firstSlot(): number
   get lastSlot(): number
   /**
-   * 40 bytes: the 32-byte seed, then first and last slot (u32 little-endian). Key generation is
-   * deterministic, so these bytes are the whole secret.
+   * 77 bytes: magic `LAGK`, version 1, the 32-byte seed, first and last slot (u32
+   * little-endian), SHA3-256 checksum. Key generation is deterministic, so these bytes are the
+   * whole secret (see `native/signing/key_bytes.rs`).
    */
   toBytes(): Buffer
+}
+
+/** Where a prover records what its keys signed. */
+export declare class NativeSigningRecord {
+  /** A durable record in `directory` (created if missing), or an in-memory one without it. */
+  constructor(directory?: string | undefined | null)
+  /** No record: every `sign` signs, whatever was signed before. For tests only. */
+  static unguardedForTests(): NativeSigningRecord
+  get kind(): 'durable' | 'memory' | 'unguarded-for-tests'
+  /**
+   * Take a key's record now (KEY_LOCKED if another prover or process holds it); it is otherwise
+   * taken by the key's first signature.
+   */
+  acquire(publicKey: Uint8Array, signal?: AbortSignal | undefined | null): Promise<void>
+  /**
+   * Histories of the given keys, or of every key the record holds (durable: every key in its
+   * directory).
+   */
+  exportRecords(publicKeys?: Array<Uint8Array> | undefined | null, signal?: AbortSignal | undefined | null): Promise<KeySigningRecord[]>
+  /**
+   * Merge histories (all or nothing: a slot recorded here with another message refuses the
+   * whole import with SLOT_ALREADY_SIGNED). Resolves with the number of slots added.
+   */
+  importRecords(records: Array<KeySigningRecord>, signal?: AbortSignal | undefined | null): Promise<number>
+  /** Let go of every key this record holds (the prover closes). */
+  release(): void
 }
 
 /** Backends compiled into this addon. */
@@ -162,6 +197,16 @@ export interface IsolationOptions {
   maxProofMemoryBytes?: number
 }
 
+/**
+ * A key's signing history: every slot it signed, and the floor at or below which every slot counts
+ * as used (set by an import that gave only a high-water mark).
+ */
+export interface KeySigningRecord {
+  publicKey: string
+  floor?: number
+  signed: Array<SignedSlotRecord>
+}
+
 /** Children of one type-1 aggregate (leanMultisig's MAX_RECURSIONS). */
 export declare const MAX_CHILDREN: number
 
@@ -206,7 +251,7 @@ export declare const PUBLIC_KEY_BYTES: number
  */
 export declare function reportedExternalMemory(): number
 
-/** `SecretKey.toBytes()`: seed (32), first and last slot (u32 little-endian). */
+/** `SecretKey.toBytes()`: magic, version, seed (32), first and last slot, SHA3-256 checksum. */
 export declare const SECRET_KEY_BYTES: number
 
 /** A signature: 302 field elements. */
@@ -217,6 +262,13 @@ export interface SignatureItem {
   message: Uint8Array
   signature: Uint8Array
   slot: number
+}
+
+/** One signed slot of a key, hex-encoded (`0x...`) as in the JSON interchange. */
+export interface SignedSlotRecord {
+  slot: number
+  message: string
+  signature?: string
 }
 
 /** Latency model and fault injection of the simulated backend (ignored by leanMultisig). */

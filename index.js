@@ -840,6 +840,7 @@ module.exports.NativeAggregate = nativeBinding.NativeAggregate
 module.exports.NativeMerged = nativeBinding.NativeMerged
 module.exports.NativeProver = nativeBinding.NativeProver
 module.exports.NativeSecretKey = nativeBinding.NativeSecretKey
+module.exports.NativeSigningRecord = nativeBinding.NativeSigningRecord
 module.exports.availableBackends = nativeBinding.availableBackends
 module.exports.DEFAULT_LOG_INV_RATE = nativeBinding.DEFAULT_LOG_INV_RATE
 module.exports.errorCodes = nativeBinding.errorCodes

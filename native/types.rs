@@ -22,8 +22,8 @@ pub const MAX_MERGE: usize = 16;
 pub const MAX_SIGNERS: usize = 1 << 15;
 /// Raw signers plus children's signers of one group (before the union removes repeats).
 pub const MAX_GROUP_SIGNERS: usize = 2 * MAX_SIGNERS;
-/// `SecretKey` bytes: the 32-byte seed, then first and last slot (u32 little-endian).
-pub const SECRET_KEY_BYTES: usize = 40;
+/// `SecretKey` bytes: versioned and checksummed around the seed and slot range (`signing::key_bytes`).
+pub const SECRET_KEY_BYTES: usize = crate::signing::key_bytes::KEY_BYTES;
 pub const LOG_INV_RATE_RANGE: std::ops::RangeInclusive<u32> = 1..=4;
 pub const DEFAULT_LOG_INV_RATE: u32 = 2;
 /// Key generation builds the whole Merkle tree for the range: cap it so a typo cannot exhaust

@@ -99,7 +99,7 @@ export class SecretKey {
     this.lastSlot = handle.lastSlot
   }
 
-  /** 40 secret bytes: seed (32), first slot and last slot (u32 little-endian). Keep them secret. */
+  /** The secret bytes (SECRET_KEY_BYTES): versioned and checksummed around the seed and slot range. Keep them secret; `encodeKeyFile` encrypts them. */
   toBytes(): Uint8Array {
     return new Uint8Array(this.handle.toBytes())
   }

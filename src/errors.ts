@@ -23,11 +23,16 @@ const ADDON_CODES = [
   'PROVER_CRASHED',
   'PROVER_OUT_OF_MEMORY',
   'ABORTED',
+  'SLOT_ALREADY_SIGNED',
+  'SLOT_BELOW_HIGH_WATER',
+  'KEY_LOCKED',
+  'SIGNING_RECORD_FAILED',
+  'KEY_CORRUPTED',
 ] as const
 
 /**
  * Codes only the TypeScript layer raises: the addon cannot, being closed or not loaded, and it
- * knows no validator registry (the spec-shaped calls of src/spec).
+ * knows no validator registry (the spec-shaped calls of src/spec) and reads no key files.
  */
 export const TS_ONLY_CODES = [
   'CLOSED',
@@ -37,6 +42,7 @@ export const TS_ONLY_CODES = [
   'VALIDATOR_INDEX_OUT_OF_RANGE',
   'DUPLICATE_VALIDATOR',
   'PARTICIPANTS_MISMATCH',
+  'WRONG_PASSPHRASE',
 ] as const
 
 export const ERROR_CODES = [...ADDON_CODES, ...TS_ONLY_CODES] as const

@@ -36,6 +36,24 @@ export {
   type VerifyAggregateOptions,
 } from './prover.js'
 export type { CrashFault, SimulatedOptions } from './native.js'
+export { SigningRecord, type ExportOptions, type SignOptions, type SigningOptions, type SigningRecordKind } from './keys/signing.js'
+export {
+  INTERCHANGE_FORMAT,
+  INTERCHANGE_FORMAT_VERSION,
+  type KeyEntry,
+  type SignedSlotEntry,
+  type SigningInterchange,
+} from './keys/interchange.js'
+export {
+  decodeKeyFile,
+  DEFAULT_SCRYPT_LOG_N,
+  encodeKeyFile,
+  KEY_FILE_FORMAT,
+  KEY_FILE_VERSION,
+  loadKeyFile,
+  type KeyFile,
+  type KeyFileOptions,
+} from './keys/keyfile.js'
 export * from './session/index.js'
 export * from './spec/index.js'
 export * from './ssz.js'

@@ -35,4 +35,6 @@ type Guarded<T> = { [K in keyof T]: WithNativeSignal<T[K]> }
 
 /** The addon's prover handle, whose async methods take only a `NativeSignal`. */
 export type NativeProver = Guarded<Binding.NativeProver>
+/** The addon's signing record, likewise. */
+export type NativeSigningRecord = Guarded<Binding.NativeSigningRecord>
 export type { NativeAggregate, NativeMerged, NativeSecretKey, SimulatedOptions, CrashFault, CancelToken } from '../index.js'

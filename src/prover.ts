@@ -17,6 +17,7 @@ import type { OpenAggregationSession, OpenSessionOptions } from './session/open-
 import type { GroupInput, Snapshot } from './session/snapshot.js'
 import type { GroupProver } from './session/types.js'
 import type { AggregateOptions, AggregationGroup, OpOptions } from './types.js'
+import { SigningRecord, type SignOptions, type SigningOptions } from './keys/signing.js'
 
 export { DEFAULT_LOG_INV_RATE }
 /** Default cap on untrusted aggregate bytes (leanMultisig proofs are about 140-260 KB). */
@@ -63,6 +64,12 @@ export interface ProverOptions {
   /** With process isolation: the most memory one proof may take beyond what it shares with the server. */
   maxProofMemoryBytes?: number
   logger?: Logger
+  /**
+   * The signing guard (see README, "Key safety"): with `directory`, what each key signed is kept
+   * on disk and committed before a signature is returned; without it, in memory for this prover.
+   * On by default; `{ unguardedForTests: true }` turns it off, for tests only.
+   */
+  signing?: SigningOptions
   /** Options of the session engine behind `startSession` (busy policy, cost prior, metrics...). */
   sessions?: Omit<EngineOptions, 'prover'>
 }
@@ -138,6 +145,8 @@ export class Prover implements GroupProver {
   readonly logger: Logger
   /** Proofs in native code at once; sessions never plan more lanes than this. */
   readonly maxConcurrentProofs: number
+  /** What this prover's keys signed: consulted and written before `sign` returns. */
+  readonly signing: SigningRecord
   private readonly handle: NativeProver
   private readonly lane: Lane
   private readonly sessionOptions: Omit<EngineOptions, 'prover'>
@@ -163,6 +172,7 @@ export class Prover implements GroupProver {
     this.lane = new Lane(positiveInt('maxConcurrentProofs', options.maxConcurrentProofs ?? 1))
     this.maxConcurrentProofs = this.lane.limit
     this.sessionOptions = options.sessions ?? {}
+    this.signing = new SigningRecord(options.signing)
   }
 
   /** The session engine (created on first use): status, metrics, cost estimator. */
@@ -260,7 +270,13 @@ export class Prover implements GroupProver {
       const groups = await Promise.all(
         Array.from({ length: proofs }, async (_, p) => {
           const message = new Uint8Array(32).fill(p)
-          const signatures = await Promise.all(keys.map(async (key) => ({ publicKey: key.publicKey, signature: await this.sign(key, message, 0) })))
+          // Throwaway keys sign slot 0 once per lane: not through the signing record.
+          const signatures = await Promise.all(
+            keys.map(async (key) => ({
+              publicKey: key.publicKey,
+              signature: await this.op({}, (_t, signal) => this.handle.sign(key.handle, message, 0, THROWAWAY, false, signal)),
+            })),
+          )
           return { message, slot: 0, signatures }
         }),
       )
@@ -289,9 +305,18 @@ export class Prover implements GroupProver {
     return this.op(options, (_token, signal) => this.handle.secretKeyFromBytes(bytes, signal)).then((k) => new SecretKey(k))
   }
 
-  /** Sign a 32-byte message at `slot` (each slot once: XMSS is stateful). Resolves with 1208 bytes. */
-  sign(key: SecretKey, message: Uint8Array, slot: number, options: OpOptions = {}): Promise<Uint8Array> {
-    return this.op(options, (_token, signal) => this.handle.sign(key.handle, message, checkSlot('slot', slot), signal)).then((b) => new Uint8Array(b))
+  /**
+   * Sign a 32-byte message at `slot`. Resolves with 1208 bytes. Each slot of a key signs once
+   * (XMSS is stateful), through `prover.signing`: another message at a used slot rejects with
+   * SLOT_ALREADY_SIGNED, the same message again resolves with the signature recorded the first
+   * time, a slot below the key's high-water mark rejects with SLOT_BELOW_HIGH_WATER unless
+   * `allowOutOfOrder`, and a key another prover or process holds with KEY_LOCKED.
+   */
+  sign(key: SecretKey, message: Uint8Array, slot: number, options: SignOptions = {}): Promise<Uint8Array> {
+    const outOfOrder = options.allowOutOfOrder ?? this.signing.allowOutOfOrder
+    return this.op(options, (_token, signal) => this.handle.sign(key.handle, message, checkSlot('slot', slot), this.signing.handle, outOfOrder, signal)).then(
+      (b) => new Uint8Array(b),
+    )
   }
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, options: OpOptions = {}): Promise<boolean> {
@@ -420,6 +445,7 @@ export class Prover implements GroupProver {
     for (const token of this.proving) token.cancel()
     const report = await closing
     this.handle.shutdown()
+    this.signing.release()
     return report
   }
 
@@ -455,6 +481,9 @@ export class Prover implements GroupProver {
     return this.lane.run(options.signal, () => startAbortable(options.signal, tracked))
   }
 }
+
+/** Warm-up keys are throwaway: their signatures skip the record (and never leave the prover). */
+const THROWAWAY = native.NativeSigningRecord.unguardedForTests() as import('./native.js').NativeSigningRecord
 
 /** Children must be aggregates this package made (INVALID_CHILD otherwise, as in buildSnapshot). */
 function childHandles(children: readonly Aggregate[] | undefined): NativeAggregate[] {

@@ -6,8 +6,14 @@ import { Prover, type BackendName, type ProverOptions, type SecretKey, type Sign
 export const BACKEND: BackendName = (process.env.LEANAGG_BACKEND as BackendName | undefined) ?? 'simulated'
 export const REAL = BACKEND === 'lean-multisig'
 
+/**
+ * A prover for tests. The suites reuse a few seeded keys across many provers and sign one key's
+ * slot for many messages (to build groups), which the signing guard refuses by design: their
+ * provers opt out with `unguardedForTests` unless a test passes `signing` itself
+ * (test/signing/*.test.ts tests the guard, and that it is on by default).
+ */
 export function makeProver(options: Partial<ProverOptions> = {}): Prover {
-  return new Prover({ backend: BACKEND, ...options })
+  return new Prover({ backend: BACKEND, signing: { unguardedForTests: true }, ...options })
 }
 
 export function bytes(length: number, fill: number): Uint8Array {

@@ -94,14 +94,18 @@ impl NativeSecretKey {
         self.inner.last_slot
     }
 
-    /// 40 bytes: the 32-byte seed, then first and last slot (u32 little-endian). Key generation is
-    /// deterministic, so these bytes are the whole secret.
+    /// 77 bytes: magic `LAGK`, version 1, the 32-byte seed, first and last slot (u32
+    /// little-endian), SHA3-256 checksum. Key generation is deterministic, so these bytes are the
+    /// whole secret (see `native/signing/key_bytes.rs`).
     #[napi]
     pub fn to_bytes(&self) -> Buffer {
-        let mut out = self.inner.seed.to_vec();
-        out.extend_from_slice(&self.inner.first_slot.to_le_bytes());
-        out.extend_from_slice(&self.inner.last_slot.to_le_bytes());
-        out.into()
+        let k = &self.inner;
+        crate::signing::key_bytes::encode(&crate::signing::key_bytes::KeyParts {
+            seed: k.seed,
+            first_slot: k.first_slot,
+            last_slot: k.last_slot,
+        })
+        .into()
     }
 }
 

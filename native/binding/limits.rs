@@ -17,7 +17,7 @@ pub const PUBLIC_KEY_BYTES: u32 = types::PUBLIC_KEY_BYTES as u32;
 /// A signature: 302 field elements.
 #[napi]
 pub const SIGNATURE_BYTES: u32 = types::SIGNATURE_BYTES as u32;
-/// `SecretKey.toBytes()`: seed (32), first and last slot (u32 little-endian).
+/// `SecretKey.toBytes()`: magic, version, seed (32), first and last slot, SHA3-256 checksum.
 #[napi]
 pub const SECRET_KEY_BYTES: u32 = types::SECRET_KEY_BYTES as u32;
 /// Children of one type-1 aggregate (leanMultisig's MAX_RECURSIONS).

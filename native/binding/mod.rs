@@ -3,6 +3,7 @@ pub mod handles;
 pub mod job;
 pub mod limits;
 pub mod prover;
+pub mod signing;
 
 impl From<crate::error::LeanAggError> for napi::Error {
     fn from(e: crate::error::LeanAggError) -> Self {

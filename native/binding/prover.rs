@@ -8,6 +8,7 @@ use napi_derive::napi;
 
 use super::handles::{CancelToken, NativeAggregate, NativeMerged, NativeSecretKey};
 use super::job::{Bytes, Job};
+use super::signing::NativeSigningRecord;
 use crate::backend::isolated::IsolatedBackend;
 use crate::backend::simulated::{CrashKind, SimulatedConfig};
 use crate::backend::{self, Backend};
@@ -15,6 +16,7 @@ use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result as LeanResult};
 use crate::isolation;
 use crate::ops::{self, BatchItem, Expected};
+use crate::signing::{key_bytes, Policy};
 use crate::types::*;
 use crate::{threads, validate};
 
@@ -333,46 +335,48 @@ impl NativeProver {
         })
     }
 
-    /// Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree).
+    /// Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree): KEY_CORRUPTED
+    /// when the checksum fails.
     #[napi(ts_return_type = "Promise<NativeSecretKey>")]
     pub fn secret_key_from_bytes(
         &self,
         bytes: Uint8Array,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<NativeSecretKey>> {
-        let b = bytes.as_ref();
-        if b.len() != SECRET_KEY_BYTES {
-            return AsyncTask::with_optional_signal(
-                rejected(err(
-                    ErrorCode::InvalidLength,
-                    format!("secret key bytes must be {SECRET_KEY_BYTES} bytes, got {}", b.len()),
-                )),
-                signal,
-            );
+        match key_bytes::decode(bytes.as_ref()) {
+            Ok(k) => self.keygen(Uint8Array::new(k.seed.to_vec()), k.first_slot, k.last_slot, signal),
+            Err(e) => AsyncTask::with_optional_signal(rejected(e), signal),
         }
-        let seed: [u8; 32] = b[..32].try_into().unwrap();
-        let first = u32::from_le_bytes(b[32..36].try_into().unwrap());
-        let last = u32::from_le_bytes(b[36..].try_into().unwrap());
-        self.keygen(Uint8Array::new(seed.to_vec()), first, last, signal)
     }
 
+    /// Sign through `record` (see `NativeSigningRecord`): a slot used for another message is
+    /// SLOT_ALREADY_SIGNED, the same message again resolves with the recorded signature, a slot
+    /// below the key's high-water mark is SLOT_BELOW_HIGH_WATER unless `allowOutOfOrder`.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn sign(
         &self,
         key: &NativeSecretKey,
         message: Uint8Array,
         slot: u32,
+        record: &NativeSigningRecord,
+        allow_out_of_order: Option<bool>,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<Bytes>> {
         let backend = self.backend.clone();
         let key = key.inner.clone();
+        let record = record.inner.clone();
+        let policy = Policy {
+            allow_out_of_order: allow_out_of_order.unwrap_or(false),
+        };
         let checks = self.fields(&message).and_then(|m| {
             validate::same_backend(backend.kind(), [key.backend], "secret key")?;
             ops::check_sign_slot(&key, slot)?;
-            Ok(m)
+            Ok((m, message_from_bytes(&message)?))
         });
-        job_or_reject!(checks, signal, |m| {
-            let sig = ops::run("sign", || backend.sign(&key, &m, slot))?;
+        job_or_reject!(checks, signal, |(m, bytes)| {
+            let sig = record.sign(&key.public_key, slot, &bytes, policy, || {
+                ops::run("sign", || backend.sign(&key, &m, slot))
+            })?;
             Ok(Bytes(sig.0))
         })
     }
