@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Reliability runs (issue 10): Rust property tests over the parsers, the seeded JS fuzz harness,
-// abort storms and a soak, all bounded.
+// abort storms, a soak, and the signing record's crash test (issue 16), all bounded.
 //   node scripts/reliability.mjs [--long] [--real] [--seed N]
 // Short mode (CI): ~3 s per fuzz entry, 256 proptest cases, 3000 aborts, 2000 sessions.
+// Crash test: 40 SIGKILLs of a durably signing child (1000 with --long).
 // --long: 60 s per entry, 20000 cases, 20000 aborts, 20000 sessions. --real: the leanMultisig
 // backend (needs `npm run build:lean-multisig`), with the soak cut to a few dozen sessions.
 import { spawnSync } from 'node:child_process'
@@ -31,3 +32,12 @@ const run = (cmd, args) => {
 // The Rust parsers are backend-neutral: the property tests run in the default package.
 if (!flags.real) run('cargo', ['test', '--quiet', '--lib', 'fuzz_parsers'])
 run(process.execPath, [resolve(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.reliability.config.mts'])
+// A signer killed at random instants never gives one slot two signatures (test/reliability/crash.mjs).
+run(process.execPath, [
+  resolve(root, 'test/reliability/crash.mjs'),
+  '--kills',
+  process.env.CRASH_KILLS ?? (long ? '1000' : '40'),
+  '--seed',
+  flags.seed,
+  ...(flags.real ? ['--real'] : []),
+])
