@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::error::Result;
-use crate::types::{PublicKey, Signature, MESSAGE_BYTES};
+use crate::types::{PublicKey, Signature};
 
 use super::history::{max_floor, to_merge, KeyHistory, SignedSlot};
-use super::rules::{decide, Decision, Policy, Position, Recorded};
-use super::store::KeyStore;
+use super::rules::{decide, Decision, Position, Recorded, Request};
+use super::store::{KeyStore, Signer};
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -27,22 +27,16 @@ impl MemoryStore {
 }
 
 impl KeyStore for MemoryStore {
-    fn sign(
-        &mut self,
-        slot: u32,
-        message: &[u8; MESSAGE_BYTES],
-        policy: Policy,
-        sign: &mut dyn FnMut() -> Result<Signature>,
-    ) -> Result<Signature> {
-        match decide(slot, message, self.slots.get(&slot).cloned(), self.position(), policy)? {
+    fn sign(&mut self, req: &Request, sign: Signer<'_>) -> Result<Signature> {
+        match decide(req, self.slots.get(&req.slot).cloned(), self.position())? {
             Decision::Reuse(sig) => Ok(sig),
             Decision::Sign => {
                 let sig = sign()?;
                 let recorded = Recorded {
-                    message: *message,
+                    message: req.message,
                     signature: Some(sig.0.clone()),
                 };
-                self.slots.insert(slot, recorded);
+                self.slots.insert(req.slot, recorded);
                 Ok(sig)
             }
         }

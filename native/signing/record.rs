@@ -11,7 +11,7 @@ use crate::types::{PublicKey, Signature, MESSAGE_BYTES};
 use super::history::KeyHistory;
 use super::lock::{hold, Hold};
 use super::memory::MemoryStore;
-use super::rules::Policy;
+use super::rules::{Policy, Request};
 use super::sqlite::SqliteStore;
 use super::store::KeyStore;
 
@@ -121,7 +121,12 @@ impl SigningRecord {
         let held = self.held(key)?;
         let mut store = lock(&held.store);
         let mut once = Some(sign);
-        store.sign(slot, message, policy, &mut || match once.take() {
+        let req = Request {
+            slot,
+            message: *message,
+            policy,
+        };
+        store.sign(&req, &mut || match once.take() {
             Some(f) => f(),
             None => Err(err(ErrorCode::InvalidArgument, "sign called twice")),
         })

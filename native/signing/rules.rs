@@ -20,6 +20,14 @@ pub struct Recorded {
     pub signature: Option<Vec<u8>>,
 }
 
+/// One request to sign `message` at `slot`.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub slot: u32,
+    pub message: [u8; MESSAGE_BYTES],
+    pub policy: Policy,
+}
+
 /// What to do with a request to sign `message` at a slot.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -37,15 +45,10 @@ pub struct Position {
     pub floor: Option<u32>,
 }
 
-pub fn decide(
-    slot: u32,
-    message: &[u8; MESSAGE_BYTES],
-    recorded: Option<Recorded>,
-    position: Position,
-    policy: Policy,
-) -> Result<Decision> {
+pub fn decide(req: &Request, recorded: Option<Recorded>, position: Position) -> Result<Decision> {
+    let Request { slot, policy, .. } = *req;
     if let Some(r) = recorded {
-        if r.message != *message {
+        if r.message != req.message {
             return Err(err(
                 ErrorCode::SlotAlreadySigned,
                 format!("slot {slot} of this key already signed another message"),
@@ -92,6 +95,14 @@ mod tests {
         r.unwrap_err().code
     }
 
+    fn req(slot: u32, message: [u8; 32], allow_out_of_order: bool) -> Request {
+        Request {
+            slot,
+            message,
+            policy: Policy { allow_out_of_order },
+        }
+    }
+
     #[test]
     fn a_used_slot_refuses_another_message_and_returns_its_own_signature() {
         let p = Position {
@@ -99,15 +110,15 @@ mod tests {
             floor: None,
         };
         assert_eq!(
-            code(decide(5, &M2, rec(M1, Some(vec![9])), p, Policy::default())),
+            code(decide(&req(5, M2, false), rec(M1, Some(vec![9])), p)),
             ErrorCode::SlotAlreadySigned
         );
         assert_eq!(
-            decide(5, &M1, rec(M1, Some(vec![9])), p, Policy::default()).unwrap(),
+            decide(&req(5, M1, false), rec(M1, Some(vec![9])), p).unwrap(),
             Decision::Reuse(Signature(vec![9]))
         );
         assert_eq!(
-            code(decide(5, &M1, rec(M1, None), p, Policy::default())),
+            code(decide(&req(5, M1, false), rec(M1, None), p)),
             ErrorCode::SlotAlreadySigned
         );
     }
@@ -118,18 +129,12 @@ mod tests {
             high_water: Some(9),
             floor: Some(3),
         };
+        assert_eq!(code(decide(&req(5, M1, false), None, p)), ErrorCode::SlotBelowHighWater);
+        assert_eq!(decide(&req(5, M1, true), None, p).unwrap(), Decision::Sign);
+        assert_eq!(code(decide(&req(3, M1, true), None, p)), ErrorCode::SlotBelowHighWater);
+        assert_eq!(decide(&req(10, M1, false), None, p).unwrap(), Decision::Sign);
         assert_eq!(
-            code(decide(5, &M1, None, p, Policy::default())),
-            ErrorCode::SlotBelowHighWater
-        );
-        let ooo = Policy {
-            allow_out_of_order: true,
-        };
-        assert_eq!(decide(5, &M1, None, p, ooo).unwrap(), Decision::Sign);
-        assert_eq!(code(decide(3, &M1, None, p, ooo)), ErrorCode::SlotBelowHighWater);
-        assert_eq!(decide(10, &M1, None, p, Policy::default()).unwrap(), Decision::Sign);
-        assert_eq!(
-            decide(0, &M1, None, Position::default(), Policy::default()).unwrap(),
+            decide(&req(0, M1, false), None, Position::default()).unwrap(),
             Decision::Sign
         );
     }

@@ -13,11 +13,11 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{err, ErrorCode, Result};
-use crate::types::{PublicKey, Signature, MESSAGE_BYTES};
+use crate::types::{PublicKey, Signature};
 
 use super::history::{max_floor, to_merge, KeyHistory, SignedSlot};
-use super::rules::{decide, Decision, Policy, Position, Recorded};
-use super::store::KeyStore;
+use super::rules::{decide, Decision, Position, Recorded, Request};
+use super::store::{KeyStore, Signer};
 
 /// Bumped when the tables change; a record of a newer schema is refused, never rewritten.
 const SCHEMA_VERSION: i64 = 1;
@@ -145,25 +145,19 @@ impl SqliteStore {
 }
 
 impl KeyStore for SqliteStore {
-    fn sign(
-        &mut self,
-        slot: u32,
-        message: &[u8; MESSAGE_BYTES],
-        policy: Policy,
-        sign: &mut dyn FnMut() -> Result<Signature>,
-    ) -> Result<Signature> {
+    fn sign(&mut self, req: &Request, sign: Signer<'_>) -> Result<Signature> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
-        let decision = decide(slot, message, Self::recorded(&tx, slot)?, Self::position(&tx)?, policy)?;
+        let decision = decide(req, Self::recorded(&tx, req.slot)?, Self::position(&tx)?)?;
         match decision {
             Decision::Reuse(sig) => Ok(sig),
             Decision::Sign => {
                 let sig = sign()?;
                 tx.execute(
                     "INSERT INTO signed (slot, message, signature) VALUES (?1, ?2, ?3)",
-                    params![slot, message.to_vec(), sig.0],
+                    params![req.slot, req.message.to_vec(), sig.0],
                 )
                 .map_err(db)?;
                 // Durable from here on; dropping `tx` on any error above rolls back.

@@ -1,22 +1,19 @@
 //! One key's record, held by one `SigningRecord` at a time (see `lock.rs`).
 
 use crate::error::Result;
-use crate::types::{PublicKey, Signature, MESSAGE_BYTES};
+use crate::types::{PublicKey, Signature};
 
 use super::history::KeyHistory;
-use super::rules::Policy;
+use super::rules::Request;
+
+/// Makes the signature, called only for a free slot.
+pub type Signer<'a> = &'a mut dyn FnMut() -> Result<Signature>;
 
 pub trait KeyStore: Send {
     /// Check the slot, sign with `sign` if it is free, record, and only then return the signature:
     /// a durable store has committed the record when this returns. A recorded signature for the
     /// same message comes back without calling `sign`.
-    fn sign(
-        &mut self,
-        slot: u32,
-        message: &[u8; MESSAGE_BYTES],
-        policy: Policy,
-        sign: &mut dyn FnMut() -> Result<Signature>,
-    ) -> Result<Signature>;
+    fn sign(&mut self, req: &Request, sign: Signer<'_>) -> Result<Signature>;
 
     fn history(&mut self, public_key: PublicKey) -> Result<KeyHistory>;
 
