@@ -3,7 +3,7 @@
  * which exports and imports the record (see README, "Key safety").
  */
 import { abortable } from '../abort.js'
-import { callSync, LeanAggError } from '../errors.js'
+import { callSync, closedError, LeanAggError } from '../errors.js'
 import { native, type NativeSigningRecord } from '../native.js'
 import type { OpOptions } from '../types.js'
 import { fromInterchange, toInterchange, type SigningInterchange } from './interchange.js'
@@ -46,6 +46,7 @@ export class SigningRecord {
   readonly allowOutOfOrder: boolean
   /** @internal */
   readonly handle: NativeSigningRecord
+  #released = false
 
   /** @internal */
   constructor(options: SigningOptions = {}) {
@@ -71,11 +72,13 @@ export class SigningRecord {
    * (otherwise the key's first `sign` takes it). Held until the prover closes.
    */
   acquire(publicKey: Uint8Array, options: OpOptions = {}): Promise<void> {
+    if (this.#released) return Promise.reject(closedError())
     return abortable(options.signal, (_token, signal) => this.handle.acquire(publicKey, signal))
   }
 
   /** The record as JSON-ready data (the interchange form, see README "Key safety"). */
   async export(options: ExportOptions = {}): Promise<SigningInterchange> {
+    if (this.#released) throw closedError()
     const keys = options.publicKeys === undefined ? undefined : [...options.publicKeys]
     const records = await abortable(options.signal, (_token, signal) => this.handle.exportRecords(keys, signal))
     return toInterchange(records)
@@ -87,12 +90,14 @@ export class SigningRecord {
    * Resolves with the number of slots added.
    */
   async import(interchange: SigningInterchange | string, options: OpOptions = {}): Promise<number> {
+    if (this.#released) throw closedError()
     const records = fromInterchange(interchange)
     return abortable(options.signal, (_token, signal) => this.handle.importRecords(records, signal))
   }
 
-  /** @internal Let go of every key (the prover closed). */
+  /** @internal Let go of every key (the prover closed); later calls reject with CLOSED. */
   release(): void {
+    this.#released = true
     this.handle.release()
   }
 }

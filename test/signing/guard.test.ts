@@ -86,6 +86,8 @@ describe(`the signing guard (${BACKEND})`, () => {
     await rejectsWith(b.sign(kb, message(1), 2), 'KEY_LOCKED')
     await rejectsWith(b.signing.acquire(kb.publicKey), 'KEY_LOCKED')
     await a.close()
+    await rejectsWith(a.signing.export(), 'CLOSED')
+    await rejectsWith(a.signing.acquire(k.publicKey), 'CLOSED')
     // An in-memory record is gone with its prover: b starts from nothing (see README "Key safety").
     await b.sign(kb, message(1), 2)
   })
