@@ -34,16 +34,22 @@ const random = () => {
 }
 const { Prover } = await import(resolve(root, 'dist/index.js'))
 const dir = mkdtempSync(join(tmpdir(), 'leanagg-crash-'))
-// Enough slots for every round (a round signs a few dozen at most); keygen cost grows with it.
-const lastSlot = flags.real ? 2 ** 14 - 1 : 2 ** 16 - 1
+// Each child rebuilds its key (keygen grows with the range: about 0.2 s for 2^8 slots on the real
+// prover), so the children sign with small keys, and the next key takes over when one is nearly
+// used up; each key has its own record.
+const lastSlot = flags.real ? 2 ** 8 - 1 : 2 ** 10 - 1
 const setupProver = new Prover({ backend, signing: { unguardedForTests: true } })
-const key = await setupProver.generateKey(new Uint8Array(32).fill(0x5c), 0, lastSlot)
-const keyHex = Buffer.from(key.toBytes()).toString('hex')
-
-/** Every signature ever written, by slot. */
-const seen = new Map()
-const stats = { rounds: 0, kills: 0, killedInsideSign: 0, signatures: 0, repeats: 0, refused: 0, conflicts: [] }
+const keys = []
 let lastSeenSlot = -1
+async function newKey() {
+  const key = await setupProver.generateKey(new Uint8Array(32).fill(keys.length + 1), 0, lastSlot)
+  keys.push({ key, hex: Buffer.from(key.toBytes()).toString('hex'), seen: new Map() })
+  lastSeenSlot = -1
+}
+
+/** Every signature ever written, by key and slot. */
+let seen
+const stats = { rounds: 0, kills: 0, killedInsideSign: 0, signatures: 0, repeats: 0, refused: 0, conflicts: [] }
 
 function record(line) {
   const v = JSON.parse(line)
@@ -53,7 +59,7 @@ function record(line) {
     const before = seen.get(v.slot)
     if (!before) seen.set(v.slot, v)
     else if (before.signature === v.signature && before.message === v.message) stats.repeats++
-    else stats.conflicts.push({ slot: v.slot, first: before, then: v })
+    else stats.conflicts.push({ slot: v.slot, first: before, second: v })
   } else if (v.refused !== undefined) {
     stats.refused++
     lastSeenSlot = Math.max(lastSeenSlot, v.refused)
@@ -68,7 +74,7 @@ function round(start, delayMs) {
       env: {
         ...process.env,
         CRASH_DIR: dir,
-        CRASH_KEY: keyHex,
+        CRASH_KEY: keys.at(-1).hex,
         CRASH_BACKEND: backend,
         CRASH_START: String(start),
         CRASH_SEED: String(stats.rounds + 1),
@@ -107,24 +113,30 @@ function round(start, delayMs) {
 const started = Date.now()
 // Delays span the child's first signs; a durable sign is a few ms (an fsync).
 const maxDelay = Number(flags['max-delay-ms'] ?? (flags.real ? 60 : 25))
+await newKey()
 while (stats.kills < kills) {
   stats.rounds++
+  if (lastSeenSlot + 64 > lastSlot) await newKey()
+  seen = keys.at(-1).seen
   // Restart at, or a little below, the last slot seen: those slots may be committed and unseen.
   const start = Math.max(0, lastSeenSlot + 1 - Math.floor(random() * 3))
-  if (start + 64 > lastSlot) throw new Error('the key ran out of slots: raise lastSlot')
   await round(start, random() * maxDelay)
 }
 // Every child is dead: what the record holds, read by a fresh prover, must match what was written.
 const check = new Prover({ backend, signing: { directory: dir } })
-const exported = await check.signing.export()
-const recorded = new Map((exported.data[0]?.signed ?? []).map((s) => [Number(s.slot), s]))
 let notRecorded = 0
 let invalid = 0
-for (const [slot, v] of seen) {
-  const r = recorded.get(slot)
-  if (!r || r.signature !== v.signature || r.message !== v.message) notRecorded++
-  const valid = await check.verify(key.publicKey, Buffer.from(v.message.slice(2), 'hex'), Buffer.from(v.signature.slice(2), 'hex'), slot)
-  if (!valid) invalid++
+let slotsSigned = 0
+for (const { key, seen } of keys) {
+  const exported = await check.signing.export({ publicKeys: [key.publicKey] })
+  const recorded = new Map((exported.data[0]?.signed ?? []).map((s) => [Number(s.slot), s]))
+  slotsSigned += seen.size
+  for (const [slot, v] of seen) {
+    const r = recorded.get(slot)
+    if (!r || r.signature !== v.signature || r.message !== v.message) notRecorded++
+    const valid = await check.verify(key.publicKey, Buffer.from(v.message.slice(2), 'hex'), Buffer.from(v.signature.slice(2), 'hex'), slot)
+    if (!valid) invalid++
+  }
 }
 await check.close()
 await setupProver.close()
@@ -132,13 +144,13 @@ rmSync(dir, { recursive: true, force: true })
 const ok = stats.conflicts.length === 0 && notRecorded === 0 && invalid === 0
 process.stderr.write(
   `crash test (${backend}): ${stats.kills} SIGKILLs in ${stats.rounds} rounds (${stats.killedInsideSign} while a sign was in flight), ` +
-    `${seen.size} slots signed, ${stats.signatures} signatures written (${stats.repeats} repeats of a recorded one), ${stats.refused} refusals; ` +
+    `${keys.length} keys, ${slotsSigned} slots signed, ${stats.signatures} signatures written (${stats.repeats} repeats of a recorded one), ${stats.refused} refusals; ` +
     `slots with two different signatures: ${stats.conflicts.length}; written but not the recorded one: ${notRecorded}; invalid: ${invalid}; ` +
     `${((Date.now() - started) / 1000).toFixed(1)} s\n`,
 )
 if (!ok) {
   process.stderr.write(
-    `first conflicts: ${JSON.stringify(stats.conflicts.slice(0, 3).map((c) => ({ slot: c.slot, messages: [c.first.message, c.then.message] })))}\n`,
+    `first conflicts: ${JSON.stringify(stats.conflicts.slice(0, 3).map((c) => ({ slot: c.slot, messages: [c.first.message, c.second.message] })))}\n`,
   )
   process.exit(1)
 }
