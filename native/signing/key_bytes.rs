@@ -51,6 +51,13 @@ fn parts(b: &[u8]) -> KeyParts {
 
 pub fn decode(b: &[u8]) -> Result<KeyParts> {
     if b.len() == LEGACY_KEY_BYTES {
+        // A versioned key cut to 40 bytes is not an old key whose seed starts with the magic.
+        if b[..4] == *MAGIC && b[4] == VERSION {
+            return Err(err(
+                ErrorCode::KeyCorrupted,
+                "secret key bytes: a versioned key cut short",
+            ));
+        }
         return Ok(parts(b));
     }
     if b.len() != KEY_BYTES {
@@ -102,6 +109,10 @@ mod tests {
         assert_eq!(b.len(), KEY_BYTES);
         assert_eq!(decode(&b).unwrap(), p);
         assert_eq!(decode(&body(&p)).unwrap(), p, "the 40-byte form still reads");
+        assert_eq!(
+            decode(&b[..LEGACY_KEY_BYTES]).unwrap_err().code,
+            ErrorCode::KeyCorrupted
+        );
         for i in 0..b.len() {
             let mut c = b.clone();
             c[i] ^= 0x10;
