@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seededRandom } from '../../src/testing.js'
-import { type Aggregate, LeanAggError, type Prover, buildSnapshot, snapshotFromBytes, snapshotToBytes } from '../../src/index.js'
+import { type Aggregate, LeanAggError, type Prover, buildSnapshot, decodeKeyFile, encodeKeyFile, snapshotFromBytes, snapshotToBytes } from '../../src/index.js'
 import { Prover as ProverClass } from '../../src/index.js'
 import { BACKEND, REAL, keys, makeProver, message, signAll } from '../helpers.js'
 
@@ -130,6 +130,39 @@ describe(`fuzz (${BACKEND}, seed ${SEED}, ${SECONDS}s per entry)`, () => {
       },
       REAL ? 1 : SECONDS,
     ))
+
+  it('secret-key bytes, mutated from valid ones: a key rebuilt from them is the original', async () => {
+    const key = await prover.generateKey(new Uint8Array(32).fill(9), 0, 3)
+    const valid = key.toBytes()
+    await fuzz(
+      'secretKeyFromBytes (mutated)',
+      async (r) => {
+        const b = mutate(r, valid)
+        const back = await prover.secretKeyFromBytes(b)
+        // Only the exact bytes (or their unversioned 40-byte body) rebuild a key.
+        expect(back.publicKey).toEqual(key.publicKey)
+      },
+      REAL ? 1 : SECONDS,
+    )
+  })
+
+  it('key files and signing interchange (issue 16)', async () => {
+    const key = await prover.generateKey(new Uint8Array(32).fill(10), 0, 3)
+    const file = await encodeKeyFile(key, { passphrase: 'pw', scryptLogN: 10 })
+    await fuzz('decodeKeyFile', async (r) => {
+      const text = new TextDecoder().decode(mutate(r, new TextEncoder().encode(file)))
+      const { secretKey } = await decodeKeyFile(text, { passphrase: r.pick(['pw', 'other']) })
+      expect(secretKey).toEqual(key.toBytes())
+    })
+    const guarded = new ProverClass({ backend: BACKEND })
+    const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
+    const entry = { pubkey: hex(pk), high_water_slot: '2', signed: [{ slot: '2', message: hex(msg), signature: hex(sig) }] }
+    const valid = JSON.stringify({ metadata: { interchange_format: 'leanagg-xmss-signing-record', interchange_format_version: '1' }, data: [entry] })
+    await fuzz('signing.import', async (r) => {
+      await guarded.signing.import(new TextDecoder().decode(mutate(r, new TextEncoder().encode(valid))))
+    })
+    await guarded.close()
+  })
 
   it('snapshots and groups (SSZ)', () =>
     fuzz('snapshotFromBytes', (r) => {
