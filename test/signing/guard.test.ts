@@ -4,10 +4,10 @@ import { Prover, SIGNATURE_BYTES, type SecretKey } from '../../src/index.js'
 import { BACKEND, REAL, bytes, message, rejectsWith, throwsWith } from '../helpers.js'
 
 const open: Prover[] = []
-async function guarded(options: ConstructorParameters<typeof Prover>[0]['signing'] = undefined): Promise<Prover> {
+// Signing needs no setup (setup prepares proving).
+function guarded(options: ConstructorParameters<typeof Prover>[0]['signing'] = undefined): Prover {
   const p = new Prover({ backend: BACKEND, ...(options && { signing: options }) })
   open.push(p)
-  await p.setup({ warmUp: false })
   return p
 }
 afterEach(async () => {
@@ -20,7 +20,7 @@ const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
 
 describe(`the signing guard (${BACKEND})`, () => {
   it('is on by default, in memory', async () => {
-    const p = await guarded()
+    const p = guarded()
     expect(p.signing.kind).toBe('memory')
     const k = await key(p)
     await p.sign(k, message(1), 5)
@@ -28,7 +28,7 @@ describe(`the signing guard (${BACKEND})`, () => {
   })
 
   it('refuses another message at a used slot, and a slot below the high-water mark unless out of order', async () => {
-    const p = await guarded()
+    const p = guarded()
     const k = await key(p)
     await p.sign(k, message(1), 9)
     await rejectsWith(p.sign(k, message(2), 9), 'SLOT_ALREADY_SIGNED')
@@ -42,7 +42,7 @@ describe(`the signing guard (${BACKEND})`, () => {
   })
 
   it('takes its out-of-order default from the prover', async () => {
-    const p = await guarded({ allowOutOfOrder: true })
+    const p = guarded({ allowOutOfOrder: true })
     const k = await key(p)
     await p.sign(k, message(1), 9)
     await p.sign(k, message(1), 3)
@@ -50,7 +50,7 @@ describe(`the signing guard (${BACKEND})`, () => {
   })
 
   it('returns the recorded signature for the same (message, slot), never a fresh one', async () => {
-    const p = await guarded()
+    const p = guarded()
     const k = await key(p)
     const first = await p.sign(k, message(1), 4)
     const again = await p.sign(k, message(1), 4)
@@ -68,7 +68,7 @@ describe(`the signing guard (${BACKEND})`, () => {
   })
 
   it('concurrent signs of one slot give one signature, or a refusal', async () => {
-    const p = await guarded()
+    const p = guarded()
     const k = await key(p)
     const same = await Promise.all([1, 1, 1, 1].map((m) => p.sign(k, message(m), 6)))
     for (const s of same) expect(s).toEqual(same[0])
@@ -78,8 +78,8 @@ describe(`the signing guard (${BACKEND})`, () => {
   })
 
   it('refuses a key another prover holds (KEY_LOCKED) until that prover closes', async () => {
-    const a = await guarded()
-    const b = await guarded()
+    const a = guarded()
+    const b = guarded()
     const k = await key(a)
     await a.sign(k, message(1), 1)
     const kb = await b.secretKeyFromBytes(k.toBytes())
@@ -101,7 +101,7 @@ describe(`the signing guard (${BACKEND})`, () => {
   })
 
   it('still checks the slot range and the message first, and records nothing for them', async () => {
-    const p = await guarded()
+    const p = guarded()
     const k = await key(p, 0, 7)
     await rejectsWith(p.sign(k, message(1), 8), 'SLOT_OUT_OF_RANGE')
     await rejectsWith(p.sign(k, bytes(31, 1), 3), 'INVALID_LENGTH')
