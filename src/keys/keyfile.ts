@@ -137,7 +137,7 @@ export async function decodeKeyFile(text: string, options: { passphrase?: string
     throw new LeanAggError('INVALID_ENCODING', `key file: version ${String(file.version)} is not known (this leanagg reads ${KEY_FILE_VERSION})`)
   }
   const c = file.crypto
-  if (c?.kdf === null && c.cipher?.function === 'none') return { secretKey: unhex(c.cipher.message, 'secret'), file }
+  if (c?.kdf === null && c.cipher?.function === 'none') return { secretKey: new Uint8Array(unhex(c.cipher.message, 'secret')), file }
   if (c?.kdf?.function !== 'scrypt' || c.cipher?.function !== 'aes-256-gcm') throw corrupted('unknown kdf or cipher')
   if (options.passphrase === undefined) throw new LeanAggError('WRONG_PASSPHRASE', 'key file: the key is encrypted: give its passphrase')
   const { n, r, p, salt } = c.kdf.params
@@ -146,7 +146,7 @@ export async function decodeKeyFile(text: string, options: { passphrase?: string
   const decipher = createDecipheriv('aes-256-gcm', dk, unhex(c.cipher.params.iv, 'iv')).setAAD(aad(file))
   decipher.setAuthTag(unhex(c.cipher.params.tag, 'tag'))
   try {
-    return { secretKey: Buffer.concat([decipher.update(unhex(c.cipher.message, 'ciphertext')), decipher.final()]), file }
+    return { secretKey: new Uint8Array(Buffer.concat([decipher.update(unhex(c.cipher.message, 'ciphertext')), decipher.final()])), file }
   } catch {
     throw new LeanAggError('WRONG_PASSPHRASE', 'key file: the passphrase does not decrypt this key')
   }
