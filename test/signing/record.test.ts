@@ -1,9 +1,9 @@
 /** The durable record (issue 16): survives its prover, one holder across processes, import and export. */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { Prover, type SecretKey } from '../../src/index.js'
 import { BACKEND, bytes, message, rejectsWith } from '../helpers.js'
 
@@ -17,7 +17,15 @@ function prover(directory?: string): Prover {
 afterEach(async () => {
   await Promise.all(open.splice(0).map((p) => p.close()))
 })
-const dir = () => mkdtempSync(join(tmpdir(), 'leanagg-record-'))
+const dirs: string[] = []
+const dir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'leanagg-record-'))
+  dirs.push(d)
+  return d
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
 let seed = 200
 const key = (p: Prover): Promise<SecretKey> => p.generateKey(bytes(32, seed++), 0, 31)
 
