@@ -71,7 +71,11 @@ describe('npm run demo', () => {
     const blocks = lines.filter((l) => l.startsWith('block '))
     expect(blocks).toHaveLength(2)
     for (const [i, b] of blocks.entries()) {
-      expect(b).toMatch(new RegExp(`^block +${i + 1}  \\d+ aggregates? of \\d+ signers merged in \\d+ ms, \\d+ KiB; node B, from the bytes and its own registry: valid \\(\\d+ ms\\)$`))
+      expect(b).toMatch(
+        new RegExp(
+          `^block +${i + 1}  \\d+ aggregates? of \\d+ signers merged in \\d+ ms, \\d+ KiB; node B, from the bytes and its own registry: valid \\(\\d+ ms\\)$`,
+        ),
+      )
     }
     expect(r.stdout).toMatch(/^summary: 2 of 2 slots, completed$/m)
     expect(r.stdout).toMatch(/^ {2}starved {5}\d+ of 2 slots aggregated nothing while groups waited/m)
@@ -111,7 +115,10 @@ describe('npm run demo', () => {
   it('stops cleanly on Ctrl-C (SIGINT): summary printed, exit 0', async () => {
     const started = Date.now()
     // Interrupt once the first slot line is out: mid-run, with sessions and signing under way.
-    const r = await demo([...SIM, '--no-blocks', '--slots', '50', '--slot-ms', '1000', '--cache-dir', join(scratch, 'sigint')], new RegExp(SLOT_LINE.source, 'm'))
+    const r = await demo(
+      [...SIM, '--no-blocks', '--slots', '50', '--slot-ms', '1000', '--cache-dir', join(scratch, 'sigint')],
+      new RegExp(SLOT_LINE.source, 'm'),
+    )
     expect(r.signal).toBeNull()
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^summary: stopped by Ctrl-C in slot \d+/m)
