@@ -121,7 +121,9 @@ export async function runSlots({ prover, keys, registry, options, out, signal })
           timers.delete(timer)
           const key = /** @type {SecretKey} */ (keys[task.validator])
           track(
-            prover.sign(key, task.message, task.signSlot, { signal: signing.signal }).then(
+            // A late vote signs a slot the validator missed, below one it may have signed since:
+            // out of order, which the signing record allows only when asked.
+            prover.sign(key, task.message, task.signSlot, { signal: signing.signal, allowOutOfOrder: task.late }).then(
               (signature) => arrived(slot, task, voteBytes(task.validator, attestationData(task.signSlot, task.data), signature)),
               (err) => {
                 if (!signing.signal.aborted) fail(err)
