@@ -10,9 +10,12 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::backend::Backend;
-use crate::cancel::CancelFlag;
-use crate::types::{merged_claim_key, Aggregate, AggregateInfo, Merged, SecretKey, PUBLIC_KEY_BYTES};
+use leanagg_core::backend::Verifier;
+use leanagg_core::cancel::CancelFlag;
+use leanagg_core::types::{merged_claim_key, Aggregate, AggregateInfo, Merged, SecretKey, PUBLIC_KEY_BYTES};
+use leanagg_signing::key_bytes;
+
+use crate::names::BackendName;
 
 /// Native memory a value returned to JS keeps alive, in bytes (roughly).
 pub trait Held {
@@ -62,11 +65,9 @@ pub struct NativeSecretKey {
 
 impl NativeSecretKey {
     pub(crate) fn new(key: SecretKey) -> Self {
-        // The Merkle tree: about two 16-byte digests per slot of the key's range.
-        let slots = i64::from(key.last_slot - key.first_slot) + 1;
         Self {
+            held: key.tree_bytes() as i64,
             inner: Arc::new(key),
-            held: 32 * slots,
         }
     }
 }
@@ -74,8 +75,8 @@ impl NativeSecretKey {
 #[napi]
 impl NativeSecretKey {
     #[napi(getter)]
-    pub fn backend(&self) -> &'static str {
-        self.inner.backend.as_str()
+    pub fn backend(&self) -> BackendName {
+        self.inner.backend.into()
     }
 
     /// The 32-byte public key.
@@ -94,13 +95,13 @@ impl NativeSecretKey {
         self.inner.last_slot
     }
 
-    /// 77 bytes: magic `LAGK`, version 1, the 32-byte seed, first and last slot (u32
-    /// little-endian), SHA3-256 checksum. Key generation is deterministic, so these bytes are the
-    /// whole secret (see `native/signing/key_bytes.rs`).
+    /// SECRET_KEY_BYTES bytes: magic `LAGK`, version 1, the 32-byte seed, first and last slot
+    /// (u32 little-endian), SHA3-256 checksum. Key generation is deterministic, so these bytes are
+    /// the whole secret (the layout's one home: `leanagg_signing::key_bytes`).
     #[napi]
     pub fn to_bytes(&self) -> Buffer {
         let k = &self.inner;
-        crate::signing::key_bytes::encode(&crate::signing::key_bytes::KeyParts {
+        key_bytes::encode(&key_bytes::KeyParts {
             seed: k.seed,
             first_slot: k.first_slot,
             last_slot: k.last_slot,
@@ -121,20 +122,20 @@ fn info_signers(info: &AggregateInfo) -> Vec<Buffer> {
 #[napi(custom_finalize)]
 pub struct NativeAggregate {
     pub(crate) inner: Arc<Aggregate>,
-    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) backend: Arc<dyn Verifier>,
     held: i64,
 }
 
 impl NativeAggregate {
     /// A proof just made, measured by encoding it: call off the JS thread (next to the proof it
     /// costs nothing).
-    pub(crate) fn new(aggregate: Aggregate, backend: Arc<dyn Backend>) -> Self {
+    pub(crate) fn new(aggregate: Aggregate, backend: Arc<dyn Verifier>) -> Self {
         let proof = backend.aggregate_to_bytes(&aggregate).len();
         Self::sized(aggregate, backend, proof)
     }
 
     /// An aggregate whose encoded proof size is known (parsed from that many bytes).
-    pub(crate) fn sized(aggregate: Aggregate, backend: Arc<dyn Backend>, proof_bytes: usize) -> Self {
+    pub(crate) fn sized(aggregate: Aggregate, backend: Arc<dyn Verifier>, proof_bytes: usize) -> Self {
         let held = proof_bytes + aggregate.info.signers.len() * PUBLIC_KEY_BYTES;
         Self {
             inner: Arc::new(aggregate),
@@ -147,8 +148,8 @@ impl NativeAggregate {
 #[napi]
 impl NativeAggregate {
     #[napi(getter)]
-    pub fn backend(&self) -> &'static str {
-        self.inner.backend.as_str()
+    pub fn backend(&self) -> BackendName {
+        self.inner.backend.into()
     }
 
     /// The prover's message: 8 field elements.
@@ -200,19 +201,19 @@ pub struct ComponentInfo {
 #[napi(custom_finalize)]
 pub struct NativeMerged {
     pub(crate) inner: Arc<Merged>,
-    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) backend: Arc<dyn Verifier>,
     held: i64,
 }
 
 impl NativeMerged {
     /// A proof just made, measured by encoding it: call off the JS thread.
-    pub(crate) fn new(merged: Merged, backend: Arc<dyn Backend>) -> Self {
+    pub(crate) fn new(merged: Merged, backend: Arc<dyn Verifier>) -> Self {
         let proof = backend.merged_to_bytes(&merged).len();
         Self::sized(merged, backend, proof)
     }
 
     /// A merged aggregate whose encoded proof size is known (parsed from that many bytes).
-    pub(crate) fn sized(merged: Merged, backend: Arc<dyn Backend>, proof_bytes: usize) -> Self {
+    pub(crate) fn sized(merged: Merged, backend: Arc<dyn Verifier>, proof_bytes: usize) -> Self {
         let signers: usize = merged.components.iter().map(|c| c.signers.len()).sum();
         Self {
             held: (proof_bytes + signers * PUBLIC_KEY_BYTES) as i64,
@@ -225,8 +226,8 @@ impl NativeMerged {
 #[napi]
 impl NativeMerged {
     #[napi(getter)]
-    pub fn backend(&self) -> &'static str {
-        self.inner.backend.as_str()
+    pub fn backend(&self) -> BackendName {
+        self.inner.backend.into()
     }
 
     #[napi(getter)]

@@ -1,77 +1,110 @@
-//! One AsyncTask for every operation: a closure that runs on the libuv pool, whose result is
-//! converted to JS in `resolve`, on the JS thread.
+//! One concrete napi `Task` per operation, declared by `tasks!` the node-rs way: napi types each
+//! promise from its `Task` (`Promise<NativeAggregate>`), so no return type is written by hand.
+//! A task's work is a closure that runs on the libuv pool; its result becomes a JS value in
+//! `resolve`, on the JS thread.
 
 use napi::bindgen_prelude::*;
 use napi::Env;
+use napi_derive::napi;
 
-use super::handles::Held;
-use crate::error::Result as LeanResult;
+use leanagg_core::error::{err, ErrorCode, Result as LeanResult};
 
-pub struct Job<T: Send + 'static> {
-    work: Option<Box<dyn FnOnce() -> LeanResult<T> + Send>>,
+use crate::handles::{Held, NativeAggregate, NativeMerged, NativeSecretKey};
+use crate::inputs::BatchResult;
+use crate::throw::to_napi;
+
+type Work<T> = Box<dyn FnOnce() -> LeanResult<T> + Send>;
+
+/// The work of one task, run once.
+pub struct Job<T> {
+    work: Option<Work<T>>,
 }
 
-impl<T: Send + 'static> Job<T> {
-    pub fn new(work: impl FnOnce() -> LeanResult<T> + Send + 'static) -> Self {
-        Self {
-            work: Some(Box::new(work)),
-        }
+impl<T> Job<T> {
+    pub(crate) fn new(work: Work<T>) -> Self {
+        Job { work: Some(work) }
     }
-
-    pub fn spawn(work: impl FnOnce() -> LeanResult<T> + Send + 'static, signal: Option<AbortSignal>) -> AsyncTask<Self>
-    where
-        T: ToNapiValue + TypeName + Held,
-    {
-        AsyncTask::with_optional_signal(Self::new(work), signal)
-    }
-}
-
-impl<T: ToNapiValue + TypeName + Held + Send + 'static> Task for Job<T> {
-    type Output = T;
-    type JsValue = T;
 
     /// napi calls this from a C callback: a panic escaping here would abort Node, so the whole
     /// job runs under the panic guard, not only its backend calls.
-    fn compute(&mut self) -> Result<T> {
+    fn run(&mut self) -> Result<T> {
         let work = self.work.take();
-        crate::panic_guard::guard("job", || match work {
+        leanagg_core::panic_guard::guard("job", || match work {
             Some(work) => work(),
-            None => Err(crate::error::err(
-                crate::error::ErrorCode::InvalidArgument,
-                "this task already ran",
-            )),
+            None => Err(err(ErrorCode::InvalidArgument, "this task already ran")),
         })
-        .map_err(Into::into)
+        .map_err(to_napi)
     }
+}
 
-    /// On the JS thread: the value reaches JS here, and V8 learns what native memory it holds.
-    fn resolve(&mut self, env: Env, output: T) -> Result<T> {
-        let held = output.held_bytes();
-        if held > 0 {
-            env.adjust_external_memory(held)?;
+/// On the JS thread, as a value reaches JS: V8 learns what native memory it holds.
+pub(crate) fn report_held(env: &Env, value: &impl Held) -> Result<()> {
+    let held = value.held_bytes();
+    if held > 0 {
+        env.adjust_external_memory(held)?;
+    }
+    Ok(())
+}
+
+// signing.rs declares the signing record's tasks with it too (in scope there: napi's prelude
+// and `#[napi]`; the rest is named by path).
+macro_rules! tasks {
+    ($($task:ident: $output:ty => $js:ty;)*) => {$(
+        pub struct $task($crate::job::Job<$output>);
+
+        impl $task {
+            pub fn spawn(
+                work: impl FnOnce() -> ::leanagg_core::error::Result<$output> + Send + 'static,
+                signal: Option<AbortSignal>,
+            ) -> AsyncTask<Self> {
+                AsyncTask::with_optional_signal(Self($crate::job::Job::new(Box::new(work))), signal)
+            }
+
+            /// `work` on what the cheap checks (run on the JS thread) produced; a failed check
+            /// is a rejected promise like any other error.
+            pub fn checked<C: Send + 'static>(
+                checks: ::leanagg_core::error::Result<C>,
+                signal: Option<AbortSignal>,
+                work: impl FnOnce(C) -> ::leanagg_core::error::Result<$output> + Send + 'static,
+            ) -> AsyncTask<Self> {
+                match checks {
+                    Ok(checked) => Self::spawn(move || work(checked), signal),
+                    Err(e) => Self::spawn(move || Err(e), signal),
+                }
+            }
         }
-        Ok(output)
-    }
+
+        #[napi]
+        impl Task for $task {
+            type Output = $output;
+            type JsValue = $js;
+
+            fn compute(&mut self) -> Result<Self::Output> {
+                self.0.run()
+            }
+
+            fn resolve(&mut self, env: ::napi::Env, output: Self::Output) -> Result<Self::JsValue> {
+                $crate::job::report_held(&env, &output)?;
+                Ok(output.into())
+            }
+        }
+    )*};
 }
 
-/// Owned bytes that become a Node `Buffer` on the JS thread.
-pub struct Bytes(pub Vec<u8>);
+pub(crate) use tasks;
 
-/// A `Buffer`'s memory is V8's own to account for.
-impl Held for Bytes {}
-
-impl TypeName for Bytes {
-    fn type_name() -> &'static str {
-        "Buffer"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Object
-    }
-}
-
-impl ToNapiValue for Bytes {
-    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
-        Buffer::to_napi_value(env, Buffer::from(val.0))
-    }
+tasks! {
+    SetupTask: u32 => u32;
+    KeygenTask: NativeSecretKey => NativeSecretKey;
+    SecretKeyFromBytesTask: NativeSecretKey => NativeSecretKey;
+    SignTask: Vec<u8> => Buffer;
+    VerifySignatureTask: bool => bool;
+    AggregateTask: NativeAggregate => NativeAggregate;
+    VerifyAggregateTask: bool => bool;
+    MergeTask: NativeMerged => NativeMerged;
+    SplitTask: NativeAggregate => NativeAggregate;
+    VerifyMergedTask: bool => bool;
+    AggregateFromBytesTask: NativeAggregate => NativeAggregate;
+    MergedFromBytesTask: NativeMerged => NativeMerged;
+    BatchVerifyTask: Vec<BatchResult> => Vec<BatchResult>;
 }

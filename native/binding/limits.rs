@@ -3,7 +3,7 @@
 
 use napi_derive::napi;
 
-use crate::types;
+use leanagg_core::types;
 
 /// A message is 32 bytes (an attestation-data root).
 #[napi]
@@ -19,7 +19,7 @@ pub const PUBLIC_KEY_BYTES: u32 = types::PUBLIC_KEY_BYTES as u32;
 pub const SIGNATURE_BYTES: u32 = types::SIGNATURE_BYTES as u32;
 /// `SecretKey.toBytes()`: magic, version, seed (32), first and last slot, SHA3-256 checksum.
 #[napi]
-pub const SECRET_KEY_BYTES: u32 = types::SECRET_KEY_BYTES as u32;
+pub const SECRET_KEY_BYTES: u32 = leanagg_signing::key_bytes::KEY_BYTES as u32;
 /// Children of one type-1 aggregate (leanMultisig's MAX_RECURSIONS).
 #[napi]
 pub const MAX_CHILDREN: u32 = types::MAX_CHILDREN as u32;

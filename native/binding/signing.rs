@@ -1,4 +1,4 @@
-//! `NativeSigningRecord`: the signing guard's handle (see `native/signing`). A prover's `sign`
+//! `NativeSigningRecord`: the signing guard's handle (see native/signing, crate `leanagg-signing`). A prover's `sign`
 //! takes one; the TypeScript `Prover` makes it from its `signing` option.
 
 use std::path::PathBuf;
@@ -7,11 +7,12 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use super::job::Job;
-use crate::error::{err, ErrorCode, Result as LeanResult};
-use crate::signing::record::{hex, parse_hex};
-use crate::signing::{KeyHistory, RecordKind, SignedSlot, SigningRecord};
-use crate::types::{PublicKey, MESSAGE_BYTES};
+use leanagg_core::error::{err, ErrorCode, Result as LeanResult};
+use leanagg_core::types::{PublicKey, Signature, MESSAGE_BYTES};
+use leanagg_signing::record::{hex, parse_hex};
+use leanagg_signing::{KeyHistory, RecordKind, SignedSlot, SigningRecord};
+
+use crate::job::tasks;
 
 /// One signed slot of a key, hex-encoded (`0x...`) as in the JSON interchange.
 #[napi(object)]
@@ -30,7 +31,14 @@ pub struct KeySigningRecord {
     pub signed: Vec<SignedSlotRecord>,
 }
 
-impl super::handles::Held for () {}
+impl crate::handles::Held for () {}
+
+// Before the methods that return them: napi-derive types a promise from its task's declaration.
+tasks! {
+    AcquireTask: () => ();
+    ExportRecordsTask: Vec<KeySigningRecord> => Vec<KeySigningRecord>;
+    ImportRecordsTask: u32 => u32;
+}
 
 /// Where a prover records what its keys signed.
 #[napi]
@@ -59,7 +67,7 @@ fn from_js(r: KeySigningRecord) -> LeanResult<KeyHistory> {
             let signature = match s.signature {
                 None => None,
                 Some(sig) => Some(
-                    crate::types::Signature::from_bytes(
+                    Signature::from_bytes(
                         &parse_hex(&sig).ok_or_else(|| err(ErrorCode::InvalidEncoding, "signature is not hex"))?,
                     )?
                     .0,
@@ -129,28 +137,28 @@ impl NativeSigningRecord {
 
     /// Take a key's record now (KEY_LOCKED if another prover or process holds it); it is otherwise
     /// taken by the key's first signature.
-    #[napi(ts_return_type = "Promise<void>")]
-    pub fn acquire(&self, public_key: Uint8Array, signal: Option<AbortSignal>) -> AsyncTask<Job<()>> {
+    #[napi]
+    pub fn acquire(&self, public_key: Uint8Array, signal: Option<AbortSignal>) -> AsyncTask<AcquireTask> {
         let record = self.inner.clone();
         let pk = PublicKey::from_bytes(public_key.as_ref());
-        Job::spawn(move || record.acquire(&pk?), signal)
+        AcquireTask::spawn(move || record.acquire(&pk?), signal)
     }
 
     /// Histories of the given keys, or of every key the record holds (durable: every key in its
     /// directory).
-    #[napi(ts_return_type = "Promise<KeySigningRecord[]>")]
+    #[napi]
     pub fn export_records(
         &self,
         public_keys: Option<Vec<Uint8Array>>,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<Job<Vec<KeySigningRecord>>> {
+    ) -> AsyncTask<ExportRecordsTask> {
         let record = self.inner.clone();
         let keys = public_keys.map(|ks| {
             ks.iter()
                 .map(|k| PublicKey::from_bytes(k.as_ref()))
                 .collect::<LeanResult<Vec<_>>>()
         });
-        Job::spawn(
+        ExportRecordsTask::spawn(
             move || {
                 let keys = keys.transpose()?;
                 Ok(record.export(keys)?.into_iter().map(to_js).collect())
@@ -161,11 +169,15 @@ impl NativeSigningRecord {
 
     /// Merge histories (all or nothing: a slot recorded here with another message refuses the
     /// whole import with SLOT_ALREADY_SIGNED). Resolves with the number of slots added.
-    #[napi(ts_return_type = "Promise<number>")]
-    pub fn import_records(&self, records: Vec<KeySigningRecord>, signal: Option<AbortSignal>) -> AsyncTask<Job<u32>> {
+    #[napi]
+    pub fn import_records(
+        &self,
+        records: Vec<KeySigningRecord>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<ImportRecordsTask> {
         let record = self.inner.clone();
         let histories = records.into_iter().map(from_js).collect::<LeanResult<Vec<_>>>();
-        Job::spawn(move || record.import(&histories?), signal)
+        ImportRecordsTask::spawn(move || record.import(&histories?), signal)
     }
 
     /// Let go of every key this record holds (the prover closes).

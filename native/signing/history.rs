@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{err, ErrorCode, Result};
-use crate::types::{PublicKey, MESSAGE_BYTES};
+use leanagg_core::error::{err, ErrorCode, Result};
+use leanagg_core::types::{PublicKey, MESSAGE_BYTES};
 
 use super::rules::Recorded;
 

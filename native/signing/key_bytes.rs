@@ -9,7 +9,7 @@
 
 use sha3::{Digest, Sha3_256};
 
-use crate::error::{err, ErrorCode, Result};
+use leanagg_core::error::{err, ErrorCode, Result};
 
 pub const MAGIC: &[u8; 4] = b"LAGK";
 pub const VERSION: u8 = 1;

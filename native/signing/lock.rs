@@ -8,8 +8,8 @@ use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::sync::{LazyLock, Mutex};
 
-use crate::error::{err, ErrorCode, Result};
-use crate::types::PublicKey;
+use leanagg_core::error::{err, ErrorCode, Result};
+use leanagg_core::types::PublicKey;
 
 static HELD: LazyLock<Mutex<HashSet<[u8; 32]>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
@@ -29,7 +29,7 @@ impl Drop for Hold {
     }
 }
 
-fn locked() -> crate::error::LeanAggError {
+fn locked() -> leanagg_core::error::LeanAggError {
     err(
         ErrorCode::KeyLocked,
         "this key's signing record is held by another prover (in this process or another): one key signs through one record at a time",

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Result;
-use crate::types::{PublicKey, Signature};
+use leanagg_core::error::Result;
+use leanagg_core::types::{PublicKey, Signature};
 
 use super::history::{max_floor, to_merge, KeyHistory, SignedSlot};
 use super::rules::{decide, Decision, Position, Recorded, Request};

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::error::{err, ErrorCode, Result};
-use crate::types::{PublicKey, Signature, MESSAGE_BYTES};
+use leanagg_core::error::{err, ErrorCode, Result};
+use leanagg_core::types::{PublicKey, Signature, MESSAGE_BYTES};
 
 use super::history::KeyHistory;
 use super::lock::{hold, Hold};

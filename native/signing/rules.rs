@@ -1,8 +1,8 @@
 //! The one decision both stores make before a key signs: what is recorded for the slot, and where
 //! the key's high-water mark stands.
 
-use crate::error::{err, ErrorCode, Result};
-use crate::types::{Signature, MESSAGE_BYTES};
+use leanagg_core::error::{err, ErrorCode, Result};
+use leanagg_core::types::{Signature, MESSAGE_BYTES};
 
 /// What the caller allows.
 #[derive(Debug, Clone, Copy, Default)]

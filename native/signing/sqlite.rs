@@ -12,8 +12,8 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::error::{err, ErrorCode, Result};
-use crate::types::{PublicKey, Signature};
+use leanagg_core::error::{err, ErrorCode, Result};
+use leanagg_core::types::{PublicKey, Signature};
 
 use super::history::{max_floor, to_merge, KeyHistory, SignedSlot};
 use super::rules::{decide, Decision, Position, Recorded, Request};
@@ -26,11 +26,11 @@ pub struct SqliteStore {
     conn: Connection,
 }
 
-fn failed(e: impl std::fmt::Display) -> crate::error::LeanAggError {
+fn failed(e: impl std::fmt::Display) -> leanagg_core::error::LeanAggError {
     err(ErrorCode::SigningRecordFailed, format!("signing record: {e}"))
 }
 
-fn db(e: rusqlite::Error) -> crate::error::LeanAggError {
+fn db(e: rusqlite::Error) -> leanagg_core::error::LeanAggError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         if matches!(
             f.code,

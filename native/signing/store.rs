@@ -1,7 +1,7 @@
 //! One key's record, held by one `SigningRecord` at a time (see `lock.rs`).
 
-use crate::error::Result;
-use crate::types::{PublicKey, Signature};
+use leanagg_core::error::Result;
+use leanagg_core::types::{PublicKey, Signature};
 
 use super::history::KeyHistory;
 use super::rules::Request;

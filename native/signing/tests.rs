@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
-use crate::error::{ErrorCode, Result};
-use crate::types::{PublicKey, Signature};
+use leanagg_core::error::{ErrorCode, Result};
+use leanagg_core::types::{PublicKey, Signature};
 
 fn dir() -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -58,7 +58,7 @@ fn refusals_and_the_recorded_signature_on_both_stores() {
         assert_eq!(r.sign(&k, 7, &[2; 32], ooo, sig(4)).unwrap().0, vec![4; 8]);
         assert_eq!(code(r.sign(&k, 7, &[3; 32], ooo, sig(5))), ErrorCode::SlotAlreadySigned);
         // A signer that fails records nothing.
-        let failing = || Err(crate::error::err(ErrorCode::ProverFailed, "no"));
+        let failing = || Err(leanagg_core::error::err(ErrorCode::ProverFailed, "no"));
         assert_eq!(code(r.sign(&k, 12, &[1; 32], p, failing)), ErrorCode::ProverFailed);
         assert_eq!(r.sign(&k, 12, &[2; 32], p, sig(6)).unwrap().0, vec![6; 8]);
         let h = r.export(Some(vec![k])).unwrap();

@@ -6,15 +6,34 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Prover, Verifier};
 use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result};
 use crate::panic_guard::{guard, verify_untrusted};
 use crate::threads;
 use crate::types::*;
 
-pub fn require_setup(backend: &dyn Backend) -> Result<()> {
-    if backend.is_set_up() {
+/// A prover's two halves: where proofs are made (the backend itself, or a prover server), and the
+/// in-process backend that encodes, signs and verifies.
+#[derive(Clone)]
+pub struct Engine {
+    pub verifier: Arc<dyn Verifier>,
+    pub prover: Arc<dyn Prover>,
+}
+
+impl Engine {
+    /// A backend that proves in this process.
+    pub fn in_process(backend: Arc<dyn Backend>) -> Self {
+        Engine {
+            verifier: backend.clone(),
+            prover: backend,
+        }
+    }
+}
+
+/// The one setup check of every operation that proves, verifies or decodes.
+pub fn require_setup(engine: &Engine) -> Result<()> {
+    if engine.prover.is_ready() {
         Ok(())
     } else {
         Err(err(ErrorCode::NotSetUp, "call setup() first"))
@@ -26,14 +45,19 @@ pub fn run<T: Send>(what: &str, f: impl FnOnce() -> Result<T> + Send) -> Result<
     threads::run(|| guard(what, f))
 }
 
-pub fn aggregate(backend: &dyn Backend, group: &GroupRequest, cancel: &CancelFlag) -> Result<Aggregate> {
+pub fn setup(engine: &Engine) -> Result<()> {
+    run("setup", || engine.prover.setup())
+}
+
+pub fn aggregate(engine: &Engine, group: &GroupRequest, cancel: &CancelFlag) -> Result<Aggregate> {
+    let verifier = engine.verifier.as_ref();
     run("aggregate", || {
         cancel.check()?;
-        require_setup(backend)?;
+        require_setup(engine)?;
         let bad = group
             .raw
             .par_iter()
-            .position_first(|(pk, sig)| !backend.verify_signature(pk, &group.message, sig, group.slot));
+            .position_first(|(pk, sig)| !verifier.verify_signature(pk, &group.message, sig, group.slot));
         if let Some(i) = bad {
             return Err(err(
                 ErrorCode::InvalidSignature,
@@ -41,16 +65,16 @@ pub fn aggregate(backend: &dyn Backend, group: &GroupRequest, cancel: &CancelFla
             ));
         }
         cancel.check()?;
-        verify_children(backend, &group.children, "child")?;
+        verify_children(verifier, &group.children, "child")?;
         cancel.check()?;
-        backend.prove_aggregate(group, cancel)
+        engine.prover.prove_aggregate(group, cancel)
     })
 }
 
-fn verify_children(backend: &dyn Backend, children: &[Arc<Aggregate>], what: &str) -> Result<()> {
+fn verify_children(verifier: &dyn Verifier, children: &[Arc<Aggregate>], what: &str) -> Result<()> {
     let results: Vec<Result<bool>> = children
         .par_iter()
-        .map(|c| verify_untrusted(|| backend.verify_aggregate(c)))
+        .map(|c| verify_untrusted(|| verifier.verify_aggregate(c)))
         .collect();
     for (i, r) in results.into_iter().enumerate() {
         if !r? {
@@ -60,31 +84,25 @@ fn verify_children(backend: &dyn Backend, children: &[Arc<Aggregate>], what: &st
     Ok(())
 }
 
-pub fn merge(backend: &dyn Backend, parts: &[Arc<Aggregate>], rate: usize, cancel: &CancelFlag) -> Result<Merged> {
+pub fn merge(engine: &Engine, parts: &[Arc<Aggregate>], rate: usize, cancel: &CancelFlag) -> Result<Merged> {
     run("merge", || {
         cancel.check()?;
-        require_setup(backend)?;
-        verify_children(backend, parts, "aggregate")?;
+        require_setup(engine)?;
+        verify_children(engine.verifier.as_ref(), parts, "aggregate")?;
         cancel.check()?;
-        backend.prove_merge(parts, rate, cancel)
+        engine.prover.prove_merge(parts, rate, cancel)
     })
 }
 
-pub fn split(
-    backend: &dyn Backend,
-    merged: &Merged,
-    index: usize,
-    rate: usize,
-    cancel: &CancelFlag,
-) -> Result<Aggregate> {
+pub fn split(engine: &Engine, merged: &Merged, index: usize, rate: usize, cancel: &CancelFlag) -> Result<Aggregate> {
     run("split", || {
         cancel.check()?;
-        require_setup(backend)?;
-        if !verify_untrusted(|| backend.verify_merged(merged))? {
+        require_setup(engine)?;
+        if !verify_untrusted(|| engine.verifier.verify_merged(merged))? {
             return Err(err(ErrorCode::InvalidAggregate, "the merged aggregate does not verify"));
         }
         cancel.check()?;
-        backend.prove_split(merged, index, rate, cancel)
+        engine.prover.prove_split(merged, index, rate, cancel)
     })
 }
 
@@ -107,22 +125,22 @@ impl Expected {
 
 /// Aggregates may come from outside (`aggregateFromBytes`): a proof that makes the verifier panic
 /// is invalid (`false`), never `PROVER_PANIC`.
-pub fn verify_aggregate(backend: &dyn Backend, aggregate: &Aggregate, expected: &Expected) -> Result<bool> {
-    require_setup(backend)?;
-    Ok(expected.matches(&aggregate.info) && verify_untrusted(|| backend.verify_aggregate(aggregate))?)
+pub fn verify_aggregate(engine: &Engine, aggregate: &Aggregate, expected: &Expected) -> Result<bool> {
+    require_setup(engine)?;
+    Ok(expected.matches(&aggregate.info) && verify_untrusted(|| engine.verifier.verify_aggregate(aggregate))?)
 }
 
-pub fn verify_merged(backend: &dyn Backend, merged: &Merged) -> Result<bool> {
-    require_setup(backend)?;
-    verify_untrusted(|| backend.verify_merged(merged))
+pub fn verify_merged(engine: &Engine, merged: &Merged) -> Result<bool> {
+    require_setup(engine)?;
+    verify_untrusted(|| engine.verifier.verify_merged(merged))
 }
 
 /// Decode untrusted bytes on the prover pool: a panic while decoding is `INVALID_AGGREGATE`.
-pub fn decode<T: Send>(backend: &dyn Backend, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+pub fn decode<T: Send>(engine: &Engine, f: impl FnOnce(&dyn Verifier) -> Result<T> + Send) -> Result<T> {
     threads::run(|| {
         crate::panic_guard::contain(ErrorCode::InvalidAggregate, "decode", || {
-            require_setup(backend)?;
-            f()
+            require_setup(engine)?;
+            f(engine.verifier.as_ref())
         })
     })
 }
@@ -142,7 +160,7 @@ pub enum BatchItem {
 }
 
 /// Verify many items in one call, spread over the prover pool; one result per item, in order.
-pub fn batch_verify(backend: &dyn Backend, items: &[BatchItem]) -> Result<Vec<Result<bool>>> {
+pub fn batch_verify(engine: &Engine, items: &[BatchItem]) -> Result<Vec<Result<bool>>> {
     threads::run(|| {
         Ok(items
             .par_iter()
@@ -153,57 +171,29 @@ pub fn batch_verify(backend: &dyn Backend, items: &[BatchItem]) -> Result<Vec<Re
                         message,
                         signature,
                         slot,
-                    } => Ok(backend.verify_signature(key, message, signature, *slot)),
-                    BatchItem::Aggregate { aggregate, expected } => verify_aggregate(backend, aggregate, expected),
+                    } => Ok(engine.verifier.verify_signature(key, message, signature, *slot)),
+                    BatchItem::Aggregate { aggregate, expected } => verify_aggregate(engine, aggregate, expected),
                 })
             })
             .collect())
     })
 }
 
-pub fn check_key_range(first_slot: u32, last_slot: u32) -> Result<()> {
-    if first_slot > last_slot {
-        return Err(err(
-            ErrorCode::InvalidArgument,
-            format!("first slot {first_slot} is after last slot {last_slot}"),
-        ));
-    }
-    let slots = last_slot as u64 - first_slot as u64 + 1;
-    if slots > MAX_KEY_SLOTS {
-        return Err(err(
-            ErrorCode::InvalidArgument,
-            format!("{slots} slots, at most {MAX_KEY_SLOTS} per key"),
-        ));
-    }
-    Ok(())
-}
-
-pub fn check_sign_slot(key: &SecretKey, slot: u32) -> Result<()> {
-    if slot < key.first_slot || slot > key.last_slot {
-        return Err(err(
-            ErrorCode::SlotOutOfRange,
-            format!(
-                "slot {slot} is outside the key's range {}..={}",
-                key.first_slot, key.last_slot
-            ),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::simulated::{SimulatedBackend, SimulatedConfig};
+    use crate::backend::simulated::SimulatedBackend;
+    use crate::simulated_config::SimulatedConfig;
 
-    fn setup() -> (SimulatedBackend, Aggregate) {
-        let b = SimulatedBackend::new(SimulatedConfig::default());
-        b.setup().unwrap();
-        let message = b.message_fields(&[7; 32]);
+    fn setup() -> (Engine, Aggregate) {
+        let b = Engine::in_process(Arc::new(SimulatedBackend::new(SimulatedConfig::default())));
+        b.prover.setup().unwrap();
+        let v = &b.verifier;
+        let message = v.message_fields(&[7; 32]);
         let raw = (1..=3u8)
             .map(|i| {
-                let k = b.keygen([i; 32], 0, 7).unwrap();
-                let s = b.sign(&k, &message, 2).unwrap();
+                let k = v.keygen([i; 32], 0, 7).unwrap();
+                let s = v.sign(&k, &message, 2).unwrap();
                 (k.public_key, s)
             })
             .collect();
@@ -219,12 +209,12 @@ mod tests {
     }
 
     /// Bytes whose proof makes the (simulated) verifier assert, as malformed leanMultisig proofs do.
-    fn panicking(b: &SimulatedBackend, a: &Aggregate) -> Aggregate {
-        let mut bytes = b.aggregate_to_bytes(a);
+    fn panicking(b: &Engine, a: &Aggregate) -> Aggregate {
+        let mut bytes = b.verifier.aggregate_to_bytes(a);
         let n = bytes.len();
         bytes[n - 32] = 0;
         bytes[n - 31] ^= 1;
-        decode(b, || b.aggregate_from_bytes(&bytes)).unwrap()
+        decode(b, |v| v.aggregate_from_bytes(&bytes)).unwrap()
     }
 
     #[test]
@@ -261,11 +251,11 @@ mod tests {
     fn a_merged_proof_that_panics_the_verifier_is_invalid() {
         let (b, a) = setup();
         let m = merge(&b, &[Arc::new(a)], 2, &CancelFlag::default()).unwrap();
-        let mut bytes = b.merged_to_bytes(&m);
+        let mut bytes = b.verifier.merged_to_bytes(&m);
         let n = bytes.len();
         bytes[n - 32] = 0;
         bytes[n - 31] ^= 1;
-        let bad = decode(&b, || b.merged_from_bytes(&bytes)).unwrap();
+        let bad = decode(&b, |v| v.merged_from_bytes(&bytes)).unwrap();
         assert!(verify_merged(&b, &m).unwrap());
         assert!(!verify_merged(&b, &bad).unwrap());
         let e = split(&b, &bad, 0, 2, &CancelFlag::default()).err().unwrap();

@@ -2,15 +2,16 @@
 //! proof that is no longer wanted is killed (its CPU stops at once, its memory returns to the
 //! system) and a prover that crashes fails one proof, not the host.
 //!
-//! The server is an executable of this crate (native/prover-server), shipped beside the addon
-//! and found there, never on PATH. It runs setup once and forks worker processes (reused from
-//! proof to proof, replaced when killed), which share
-//! the setup state copy-on-write. See `server.rs` for its side, `client.rs` for the addon's, and
-//! `backend/isolated.rs` for the backend that sends proofs there.
+//! The server is its own executable (native/prover-server), shipped beside the addon and found
+//! there, never on PATH. It runs setup once and forks worker processes (reused from proof to
+//! proof, replaced when killed), which share the setup state copy-on-write. Here: the messages
+//! (`protocol.rs`), what a proof request means (`work.rs`), the addon's client (`client.rs`) and
+//! the `Prover` that sends proofs there (`isolated.rs`).
 
 pub mod client;
+pub mod isolated;
 pub mod protocol;
-pub mod server;
+pub mod work;
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
-//! The real prover: leanMultisig at the revision pinned in native/lean-multisig/Cargo.toml.
-//! Compiled only into the real-prover package (feature `lean-multisig`).
+//! The real prover: leanMultisig at the revision pinned in Cargo.toml, behind leanagg-core's
+//! `Verifier` and `Prover`. Only the real-prover packages (native/lean-multisig) link it.
+#![deny(clippy::all)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -12,11 +13,11 @@ use lean_multisig::{
 };
 use xmss::WotsSignature;
 
-use super::{payload, Backend, SIMULATED_MAGIC};
-use crate::cancel::CancelFlag;
-use crate::error::{err, ErrorCode, Result};
-use crate::message::message_hash_input;
-use crate::types::*;
+use leanagg_core::backend::{payload, Backend, Prover, Verifier, SIMULATED_MAGIC};
+use leanagg_core::cancel::CancelFlag;
+use leanagg_core::error::{err, ErrorCode, LeanAggError, Result};
+use leanagg_core::message::message_hash_input;
+use leanagg_core::types::*;
 
 /// Decompressed proofs above this are refused before lz4 allocates for them.
 const MAX_DECOMPRESSED_BYTES: usize = 64 << 20;
@@ -123,7 +124,7 @@ fn info_of(info: &TypeOneInfo) -> AggregateInfo {
     }
 }
 
-fn prover_failed(what: &str, e: impl std::fmt::Debug) -> crate::error::LeanAggError {
+fn prover_failed(what: &str, e: impl std::fmt::Debug) -> LeanAggError {
     err(ErrorCode::ProverFailed, format!("leanMultisig {what} failed: {e:?}"))
 }
 
@@ -148,18 +149,9 @@ fn check_proof_bytes(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-impl Backend for LeanMultisigBackend {
+impl Verifier for LeanMultisigBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::LeanMultisig
-    }
-
-    fn setup(&self) -> Result<()> {
-        if !self.prover_ready.load(Ordering::Acquire) {
-            lean_multisig::setup_prover();
-            self.prover_ready.store(true, Ordering::Release);
-        }
-        self.set_up.store(true, Ordering::Release);
-        Ok(())
     }
 
     fn setup_verifier(&self) -> Result<()> {
@@ -207,52 +199,8 @@ impl Backend for LeanMultisigBackend {
         .is_ok()
     }
 
-    fn prove_aggregate(&self, group: &GroupRequest, _cancel: &CancelFlag) -> Result<Aggregate> {
-        self.setup()?;
-        let children = group
-            .children
-            .iter()
-            .map(|c| self.type1(c).cloned())
-            .collect::<Result<Vec<_>>>()?;
-        let raw = group
-            .raw
-            .iter()
-            .map(|(pk, sig)| (to_xmss_public_key(pk), to_xmss_signature(sig)))
-            .collect();
-        let sig = aggregate_type_1(&children, raw, fe_array(&group.message), group.slot, group.log_inv_rate)
-            .map_err(|e| prover_failed("aggregation", e))?;
-        Ok(self.wrap_type1(sig))
-    }
-
     fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool> {
         Ok(verify_type_1(self.type1(aggregate)?).is_ok())
-    }
-
-    fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, _cancel: &CancelFlag) -> Result<Merged> {
-        self.setup()?;
-        let parts = parts
-            .iter()
-            .map(|p| self.type1(p).cloned())
-            .collect::<Result<Vec<_>>>()?;
-        let merged = merge_many_type_1(parts, log_inv_rate).map_err(|e| prover_failed("merge", e))?;
-        Ok(Merged {
-            backend: self.kind(),
-            components: merged.info.iter().map(info_of).collect(),
-            proof: Arc::new(merged),
-        })
-    }
-
-    fn prove_split(
-        &self,
-        merged: &Merged,
-        index: usize,
-        log_inv_rate: usize,
-        _cancel: &CancelFlag,
-    ) -> Result<Aggregate> {
-        self.setup()?;
-        let type2 = self.type2(merged)?.clone();
-        let sig = split_type_2(type2, index, log_inv_rate).map_err(|e| prover_failed("split", e))?;
-        Ok(self.wrap_type1(sig))
     }
 
     fn verify_merged(&self, merged: &Merged) -> Result<bool> {
@@ -297,5 +245,61 @@ impl Backend for LeanMultisigBackend {
             components: merged.info.iter().map(info_of).collect(),
             proof: Arc::new(merged),
         })
+    }
+}
+
+impl Prover for LeanMultisigBackend {
+    fn setup(&self) -> Result<()> {
+        if !self.prover_ready.load(Ordering::Acquire) {
+            lean_multisig::setup_prover();
+            self.prover_ready.store(true, Ordering::Release);
+        }
+        self.set_up.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn is_ready(&self) -> bool {
+        self.prover_ready.load(Ordering::Acquire)
+    }
+
+    fn prove_aggregate(&self, group: &GroupRequest, _cancel: &CancelFlag) -> Result<Aggregate> {
+        let children = group
+            .children
+            .iter()
+            .map(|c| self.type1(c).cloned())
+            .collect::<Result<Vec<_>>>()?;
+        let raw = group
+            .raw
+            .iter()
+            .map(|(pk, sig)| (to_xmss_public_key(pk), to_xmss_signature(sig)))
+            .collect();
+        let sig = aggregate_type_1(&children, raw, fe_array(&group.message), group.slot, group.log_inv_rate)
+            .map_err(|e| prover_failed("aggregation", e))?;
+        Ok(self.wrap_type1(sig))
+    }
+
+    fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, _cancel: &CancelFlag) -> Result<Merged> {
+        let parts = parts
+            .iter()
+            .map(|p| self.type1(p).cloned())
+            .collect::<Result<Vec<_>>>()?;
+        let merged = merge_many_type_1(parts, log_inv_rate).map_err(|e| prover_failed("merge", e))?;
+        Ok(Merged {
+            backend: self.kind(),
+            components: merged.info.iter().map(info_of).collect(),
+            proof: Arc::new(merged),
+        })
+    }
+
+    fn prove_split(
+        &self,
+        merged: &Merged,
+        index: usize,
+        log_inv_rate: usize,
+        _cancel: &CancelFlag,
+    ) -> Result<Aggregate> {
+        let type2 = self.type2(merged)?.clone();
+        let sig = split_type_2(type2, index, log_inv_rate).map_err(|e| prover_failed("split", e))?;
+        Ok(self.wrap_type1(sig))
     }
 }

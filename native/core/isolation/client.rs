@@ -3,26 +3,25 @@
 //! waiting for it; a call waits on a channel, checking its cancel flag every millisecond.
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result};
-use crate::isolation::protocol::{self, crashed, io_error, Request, Response, Work};
-
-/// The last bytes the server wrote to stderr, for the error when it dies.
-const STDERR_TAIL: usize = 2048;
+use crate::isolation::protocol::{self, crashed, io_error, Request, Response, Work, STDERR_TAIL};
 
 type Pending = Arc<Mutex<HashMap<u64, mpsc::Sender<Response>>>>;
+type Input = Box<dyn Write + Send>;
 
 pub struct ProverProcess {
     /// `None` once stopped: closing it is how the server learns to kill its children and exit.
-    stdin: Mutex<Option<ChildStdin>>,
-    child: Mutex<Child>,
+    stdin: Mutex<Option<Input>>,
+    /// The server's process (`None` for a server on plain streams, in tests).
+    child: Mutex<Option<Child>>,
     pending: Pending,
     alive: Arc<AtomicBool>,
     next_id: AtomicU64,
@@ -48,10 +47,23 @@ impl ProverProcess {
                     format!("cannot start the prover server {}: {e}", path.display()),
                 )
             })?;
-        let mut stdin = child.stdin.take().expect("piped");
-        let mut stdout = child.stdout.take().expect("piped");
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        Self::connect(Box::new(stdin), stdout, stderr, Some(child), init)
+    }
+
+    /// Speak to a server over its streams: send `init`, wait for `Ready`, then hand its answers
+    /// to the calls waiting for them.
+    fn connect(
+        mut stdin: Input,
+        mut stdout: impl Read + Send + 'static,
+        mut stderr: impl Read + Send + 'static,
+        mut child: Option<Child>,
+        init: Request,
+    ) -> Result<Self> {
         let stderr_tail = Arc::new(Mutex::new(Vec::new()));
-        if let Some(mut stderr) = child.stderr.take() {
+        {
             let tail = stderr_tail.clone();
             std::thread::Builder::new()
                 .name("leanagg-prover-stderr".into())
@@ -72,8 +84,10 @@ impl ProverProcess {
             Ok(Some(Response::Ready { setup_ms })) => setup_ms,
             Ok(Some(Response::SetupFailed { error })) => return Err(error.into()),
             other => {
-                let _ = child.kill();
-                let _ = child.wait();
+                if let Some(child) = child.as_mut() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
                 let why = match other {
                     Err(e) => e.to_string(),
                     _ => "no answer".into(),
@@ -164,6 +178,7 @@ impl ProverProcess {
     pub fn stop(&self) {
         self.stdin.lock().unwrap().take();
         let mut child = self.child.lock().unwrap();
+        let Some(child) = child.as_mut() else { return };
         for _ in 0..200 {
             if !matches!(child.try_wait(), Ok(None)) {
                 return;
@@ -178,6 +193,53 @@ impl ProverProcess {
 impl Drop for ProverProcess {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A prover server started on demand: setup (or the first proof) starts it; after the server itself
+/// crashes, the next call starts another, which pays the setup again.
+pub struct Server {
+    path: PathBuf,
+    init: Request,
+    process: Mutex<Option<Arc<ProverProcess>>>,
+}
+
+impl Server {
+    pub fn new(path: PathBuf, init: Request) -> Self {
+        Server {
+            path,
+            init,
+            process: Mutex::new(None),
+        }
+    }
+
+    /// The running server, started (with its setup) if it is not running.
+    pub fn process(&self) -> Result<Arc<ProverProcess>> {
+        let mut slot = self.process.lock().unwrap();
+        if let Some(p) = slot.as_ref().filter(|p| p.is_alive()) {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(ProverProcess::start(&self.path, self.init.clone())?);
+        *slot = Some(p.clone());
+        Ok(p)
+    }
+
+    /// Whether a server was started (it may have died since: the next call restarts it).
+    pub fn is_started(&self) -> bool {
+        self.process.lock().unwrap().is_some()
+    }
+
+    /// Stop the server and any proof in flight.
+    pub fn shutdown(&self) {
+        if let Some(p) = self.process.lock().unwrap().take() {
+            p.stop();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown();
     }
 }
 

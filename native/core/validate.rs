@@ -116,6 +116,48 @@ pub fn merge_parts(parts: &[Arc<Aggregate>], log_inv_rate: u32) -> Result<usize>
     Ok(rate)
 }
 
+/// The component `index` of a merged aggregate of `components` (checked by the addon before it
+/// queues a split, and again by the prover server, which trusts no frame).
+pub fn split_index(components: usize, index: u32) -> Result<usize> {
+    if index as usize >= components {
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            format!("index {index} of {components} components"),
+        ));
+    }
+    Ok(index as usize)
+}
+
+pub fn key_range(first_slot: u32, last_slot: u32) -> Result<()> {
+    if first_slot > last_slot {
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            format!("first slot {first_slot} is after last slot {last_slot}"),
+        ));
+    }
+    let slots = last_slot as u64 - first_slot as u64 + 1;
+    if slots > MAX_KEY_SLOTS {
+        return Err(err(
+            ErrorCode::InvalidArgument,
+            format!("{slots} slots, at most {MAX_KEY_SLOTS} per key"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn sign_slot(key: &SecretKey, slot: u32) -> Result<()> {
+    if slot < key.first_slot || slot > key.last_slot {
+        return Err(err(
+            ErrorCode::SlotOutOfRange,
+            format!(
+                "slot {slot} is outside the key's range {}..={}",
+                key.first_slot, key.last_slot
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn at(e: crate::error::LeanAggError, what: &str, i: usize) -> crate::error::LeanAggError {
     err(e.code, format!("{what} {i}: {}", e.detail))
 }

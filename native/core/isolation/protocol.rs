@@ -7,20 +7,24 @@ use std::io::{self, Read, Write};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::backend::simulated::SimulatedConfig;
 use crate::error::{err, ErrorCode, LeanAggError};
+use crate::simulated_config::SimulatedConfig;
 use crate::types::{BackendKind, MessageFields};
 
 /// A frame larger than this is refused before it is allocated (proofs are ~150-260 KB; a group of
 /// 2^15 raw signatures is 40 MB).
 pub const MAX_FRAME_BYTES: usize = 64 << 20;
 
+/// What a prover process (the server, or one of its workers) wrote to stderr is kept up to this
+/// much, for the error it dies with.
+pub const STDERR_TAIL: usize = 2048;
+
 /// Addon -> server.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Request {
     /// The first message: which backend, how many threads per proof, and the child's memory cap.
     Init {
-        backend: Backend,
+        backend: BackendKind,
         simulated: SimulatedConfig,
         threads: u32,
         max_proof_memory_bytes: Option<u64>,
@@ -65,32 +69,8 @@ pub enum Response {
     },
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub enum Backend {
-    Simulated,
-    LeanMultisig,
-}
-
-impl From<BackendKind> for Backend {
-    fn from(kind: BackendKind) -> Self {
-        match kind {
-            BackendKind::Simulated => Backend::Simulated,
-            BackendKind::LeanMultisig => Backend::LeanMultisig,
-        }
-    }
-}
-
-impl From<Backend> for BackendKind {
-    fn from(b: Backend) -> Self {
-        match b {
-            Backend::Simulated => BackendKind::Simulated,
-            Backend::LeanMultisig => BackendKind::LeanMultisig,
-        }
-    }
-}
-
 /// One proof, with everything it reads. Inputs were validated and verified by the addon.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Work {
     Aggregate {
         message: MessageFields,

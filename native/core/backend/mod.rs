@@ -1,8 +1,10 @@
-//! The prover seam. The binding talks to `dyn Backend`; the default build has only the
-//! simulated backend, the real-prover package (native/lean-multisig) adds leanMultisig.
+//! The prover seam, in two traits: a `Verifier` encodes, signs and verifies (always in the host's
+//! process); a `Prover` proves (the backend itself, or a prover server's worker, see
+//! `isolation::isolated`). A backend is both. The default build links only the simulated backend;
+//! the real-prover build adds leanMultisig (native/lean-multisig/backend), see `linked.rs`.
 //!
-//! Backends assume validated input (`validate.rs`) and may still panic; callers run them under
-//! `panic_guard::guard` on the prover pool (`threads::run`).
+//! Backends assume validated input (`validate.rs`) and a finished setup (`ops::require_setup`),
+//! and may still panic; callers run them under `panic_guard::guard` on the prover pool.
 
 use std::sync::Arc;
 
@@ -10,21 +12,16 @@ use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result};
 use crate::types::*;
 
-pub mod isolated;
-#[cfg(feature = "lean-multisig")]
-pub mod lean_multisig;
+pub mod linked;
 pub mod simulated;
 
-pub trait Backend: Send + Sync + 'static {
+/// Keys, signatures, verification and proof bytes: everything but proving.
+pub trait Verifier: Send + Sync + 'static {
     fn kind(&self) -> BackendKind;
 
-    /// One-time preparation (compiling the aggregation program). Idempotent.
-    fn setup(&self) -> Result<()>;
-    /// What verification and decoding need, when proofs are made elsewhere (a prover server).
-    fn setup_verifier(&self) -> Result<()> {
-        self.setup()
-    }
-    /// Ready to verify (and, after `setup`, to prove).
+    /// What verification and decoding need (leanMultisig compiles its program). Idempotent.
+    fn setup_verifier(&self) -> Result<()>;
+    /// Ready to verify.
     fn is_set_up(&self) -> bool;
 
     /// The prover's 8-element message for a 32-byte message (see `message.rs`).
@@ -34,16 +31,8 @@ pub trait Backend: Send + Sync + 'static {
     fn sign(&self, key: &SecretKey, message: &MessageFields, slot: u32) -> Result<Signature>;
     fn verify_signature(&self, key: &PublicKey, message: &MessageFields, sig: &Signature, slot: u32) -> bool;
 
-    /// Type-1 proof. Raw signatures and children are already verified (`ops.rs`); the
-    /// simulated backend checks `cancel` while it "proves", leanMultisig cannot.
-    fn prove_aggregate(&self, group: &GroupRequest, cancel: &CancelFlag) -> Result<Aggregate>;
     /// Err only for an aggregate of another backend; a wrong proof is `Ok(false)`.
     fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool>;
-
-    /// Type-2: one proof over verified aggregates of different messages, and back.
-    fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, cancel: &CancelFlag) -> Result<Merged>;
-    fn prove_split(&self, merged: &Merged, index: usize, log_inv_rate: usize, cancel: &CancelFlag)
-        -> Result<Aggregate>;
     fn verify_merged(&self, merged: &Merged) -> Result<bool>;
 
     /// Proof bytes are untrusted: malformed input is `INVALID_AGGREGATE`, a simulated proof given
@@ -54,29 +43,25 @@ pub trait Backend: Send + Sync + 'static {
     fn merged_from_bytes(&self, bytes: &[u8]) -> Result<Merged>;
 }
 
-/// The backends this build contains.
-pub fn available() -> Vec<&'static str> {
-    let mut names = vec![BackendKind::Simulated.as_str()];
-    if cfg!(feature = "lean-multisig") {
-        names.push(BackendKind::LeanMultisig.as_str());
-    }
-    names
+/// Type-1 and type-2 proofs. Inputs are verified already (`ops.rs`); the simulated backend checks
+/// `cancel` while it "proves", leanMultisig cannot.
+pub trait Prover: Send + Sync + 'static {
+    /// Everything proving needs, the verifier's setup included. Idempotent.
+    fn setup(&self) -> Result<()>;
+    /// Ready to verify, and after `setup` to prove (`ops::require_setup` asks this).
+    fn is_ready(&self) -> bool;
+
+    fn prove_aggregate(&self, group: &GroupRequest, cancel: &CancelFlag) -> Result<Aggregate>;
+    /// One proof over verified aggregates of different messages, and back.
+    fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, cancel: &CancelFlag) -> Result<Merged>;
+    fn prove_split(&self, merged: &Merged, index: usize, log_inv_rate: usize, cancel: &CancelFlag)
+        -> Result<Aggregate>;
 }
 
-/// Create a backend by name. Asking for leanMultisig in a build without it is an error,
-/// never a silent fallback to the simulated prover.
-pub fn create(kind: BackendKind, simulated: simulated::SimulatedConfig) -> Result<Arc<dyn Backend>> {
-    match kind {
-        BackendKind::Simulated => Ok(Arc::new(simulated::SimulatedBackend::new(simulated))),
-        #[cfg(feature = "lean-multisig")]
-        BackendKind::LeanMultisig => Ok(lean_multisig::LeanMultisigBackend::shared()),
-        #[cfg(not(feature = "lean-multisig"))]
-        BackendKind::LeanMultisig => Err(err(
-            ErrorCode::BackendUnavailable,
-            "this build of leanagg has no leanMultisig prover; build it with `npm run build:lean-multisig`",
-        )),
-    }
-}
+/// A backend proves and verifies in the same process.
+pub trait Backend: Verifier + Prover {}
+
+impl<T: Verifier + Prover> Backend for T {}
 
 /// Downcast a payload made by `backend`, or fail with `BACKEND_MISMATCH`.
 pub fn payload<'a, T: 'static>(owner: BackendKind, backend: BackendKind, p: &'a Payload, what: &str) -> Result<&'a T> {

@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use sha3::Digest;
 
 use crate::error::{err, ErrorCode, Result};
@@ -22,19 +23,20 @@ pub const MAX_MERGE: usize = 16;
 pub const MAX_SIGNERS: usize = 1 << 15;
 /// Raw signers plus children's signers of one group (before the union removes repeats).
 pub const MAX_GROUP_SIGNERS: usize = 2 * MAX_SIGNERS;
-/// `SecretKey` bytes: versioned and checksummed around the seed and slot range (`signing::key_bytes`).
-pub const SECRET_KEY_BYTES: usize = crate::signing::key_bytes::KEY_BYTES;
 pub const LOG_INV_RATE_RANGE: std::ops::RangeInclusive<u32> = 1..=4;
 pub const DEFAULT_LOG_INV_RATE: u32 = 2;
+/// A key's Merkle tree holds about two 16-byte digests (4 field elements) per slot of its range:
+/// a leaf and its share of the inner nodes.
+pub const KEY_TREE_BYTES_PER_SLOT: u64 = 32;
 /// Key generation builds the whole Merkle tree for the range: cap it so a typo cannot exhaust
-/// memory (2^20 slots is about 16 MiB of tree and a few minutes on 2 cores).
+/// memory (2^20 slots is about 32 MiB of tree and a few minutes on 2 cores).
 pub const MAX_KEY_SLOTS: u64 = 1 << 20;
 /// KoalaBear modulus: 2^31 - 2^24 + 1.
 pub const FIELD_MODULUS: u32 = 0x7f00_0001;
 
 pub type MessageFields = [u32; MESSAGE_FIELDS];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BackendKind {
     Simulated,
     LeanMultisig,
@@ -45,14 +47,6 @@ impl BackendKind {
         match self {
             BackendKind::Simulated => "simulated",
             BackendKind::LeanMultisig => "lean-multisig",
-        }
-    }
-
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "simulated" => Ok(BackendKind::Simulated),
-            "lean-multisig" => Ok(BackendKind::LeanMultisig),
-            other => Err(err(ErrorCode::InvalidArgument, format!("unknown backend '{other}'"))),
         }
     }
 }
@@ -145,7 +139,11 @@ pub fn check_log_inv_rate(rate: u32) -> Result<usize> {
     } else {
         Err(err(
             ErrorCode::InvalidArgument,
-            format!("logInvRate must be in 1..=4, got {rate}"),
+            format!(
+                "logInvRate must be in {}..={}, got {rate}",
+                LOG_INV_RATE_RANGE.start(),
+                LOG_INV_RATE_RANGE.end()
+            ),
         ))
     }
 }
@@ -161,6 +159,13 @@ pub struct SecretKey {
     pub last_slot: u32,
     pub public_key: PublicKey,
     pub inner: Payload,
+}
+
+impl SecretKey {
+    /// Native memory the key keeps: its Merkle tree.
+    pub fn tree_bytes(&self) -> u64 {
+        (u64::from(self.last_slot - self.first_slot) + 1) * KEY_TREE_BYTES_PER_SLOT
+    }
 }
 
 /// What an aggregate proves: a message, a slot and the sorted set of signers.

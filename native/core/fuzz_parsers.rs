@@ -6,17 +6,18 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::backend::simulated::{SimulatedBackend, SimulatedConfig};
-use crate::backend::Backend;
+use crate::backend::simulated::SimulatedBackend;
 use crate::cancel::CancelFlag;
 use crate::error::ErrorCode;
 use crate::isolation::protocol::{decode, take_frames, Request, Response, MAX_FRAME_BYTES};
 use crate::ops;
+use crate::ops::Engine;
+use crate::simulated_config::SimulatedConfig;
 use crate::types::*;
 use proptest::prelude::*;
 
 struct Fixture {
-    backend: SimulatedBackend,
+    engine: Engine,
     aggregate: Aggregate,
     agg_bytes: Vec<u8>,
     merged_bytes: Vec<u8>,
@@ -25,8 +26,9 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let backend = SimulatedBackend::new(SimulatedConfig::default());
-        backend.setup().unwrap();
+        let engine = Engine::in_process(Arc::new(SimulatedBackend::new(SimulatedConfig::default())));
+        engine.prover.setup().unwrap();
+        let backend = engine.verifier.clone();
         let message = backend.message_fields(&[3; 32]);
         let raw = (1..=4u8)
             .map(|i| {
@@ -41,12 +43,12 @@ fn fixture() -> &'static Fixture {
             children: vec![],
             log_inv_rate: 2,
         };
-        let aggregate = ops::aggregate(&backend, &group, &CancelFlag::default()).unwrap();
-        let merged = ops::merge(&backend, &[Arc::new(aggregate.clone())], 2, &CancelFlag::default()).unwrap();
+        let aggregate = ops::aggregate(&engine, &group, &CancelFlag::default()).unwrap();
+        let merged = ops::merge(&engine, &[Arc::new(aggregate.clone())], 2, &CancelFlag::default()).unwrap();
         Fixture {
             agg_bytes: backend.aggregate_to_bytes(&aggregate),
             merged_bytes: backend.merged_to_bytes(&merged),
-            backend,
+            engine,
             aggregate,
         }
     })
@@ -63,12 +65,12 @@ const BAD_INPUT: &[ErrorCode] = &[
 /// the original bytes.
 fn check_aggregate_bytes(bytes: &[u8]) -> std::result::Result<(), TestCaseError> {
     let f = fixture();
-    match ops::decode(&f.backend, || f.backend.aggregate_from_bytes(bytes)) {
+    match ops::decode(&f.engine, |v| v.aggregate_from_bytes(bytes)) {
         Err(e) => prop_assert!(BAD_INPUT.contains(&e.code), "{e}"),
         Ok(a) => {
-            if ops::verify_aggregate(&f.backend, &a, &ops::Expected::default()).unwrap() {
+            if ops::verify_aggregate(&f.engine, &a, &ops::Expected::default()).unwrap() {
                 prop_assert_eq!(a.info.claim_key(), f.aggregate.info.claim_key());
-                prop_assert_eq!(f.backend.aggregate_to_bytes(&a), f.agg_bytes.clone());
+                prop_assert_eq!(f.engine.verifier.aggregate_to_bytes(&a), f.agg_bytes.clone());
             }
         }
     }
@@ -77,11 +79,11 @@ fn check_aggregate_bytes(bytes: &[u8]) -> std::result::Result<(), TestCaseError>
 
 fn check_merged_bytes(bytes: &[u8]) -> std::result::Result<(), TestCaseError> {
     let f = fixture();
-    match ops::decode(&f.backend, || f.backend.merged_from_bytes(bytes)) {
+    match ops::decode(&f.engine, |v| v.merged_from_bytes(bytes)) {
         Err(e) => prop_assert!(BAD_INPUT.contains(&e.code), "{e}"),
         Ok(m) => {
-            if ops::verify_merged(&f.backend, &m).unwrap() {
-                prop_assert_eq!(f.backend.merged_to_bytes(&m), f.merged_bytes.clone());
+            if ops::verify_merged(&f.engine, &m).unwrap() {
+                prop_assert_eq!(f.engine.verifier.merged_to_bytes(&m), f.merged_bytes.clone());
             }
         }
     }

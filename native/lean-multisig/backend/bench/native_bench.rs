@@ -33,10 +33,9 @@ use std::time::Instant;
 use lean_multisig::{
     aggregate_type_1, setup_prover, verify_type_1, xmss_verify, TypeOneMultiSignature, XmssPublicKey, XmssSignature, F,
 };
-use leanagg_lean_multisig as leanagg;
 
-use leanagg::backend::lean_multisig::{fe_array, to_xmss_public_key, to_xmss_signature, LeanMultisigBackend};
-use leanagg::types::{PublicKey, Signature, MESSAGE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES};
+use leanagg_core::types::{PublicKey, Signature, MESSAGE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES};
+use leanagg_lean_multisig_backend::{fe_array, to_xmss_public_key, to_xmss_signature, LeanMultisigBackend};
 use rayon::prelude::*;
 
 const MAGIC: &[u8; 8] = b"LAGGIN01";
