@@ -22,7 +22,7 @@ export declare class CancelToken {
 
 /** A type-1 aggregate: one message, one slot, a sorted signer list and a proof. */
 export declare class NativeAggregate {
-  get backend(): string
+  get backend(): BackendName
   /** The prover's message: 8 field elements. */
   get messageFields(): Uint32Array
   get slot(): number
@@ -43,7 +43,7 @@ export declare class NativeAggregate {
 
 /** A type-2 aggregate: type-1 aggregates of different messages under one proof. */
 export declare class NativeMerged {
-  get backend(): string
+  get backend(): BackendName
   get components(): Array<ComponentInfo>
   /** The components' claims, in order, as 64 hex characters (see `NativeAggregate.claimKey`). */
   get claimKey(): string
@@ -53,18 +53,17 @@ export declare class NativeMerged {
 
 export declare class NativeProver {
   /**
-   * A prover on the named backend: "simulated" or "lean-multisig". Throws BACKEND_UNAVAILABLE
-   * when this build has no such backend, or when process isolation is asked for and not
-   * available here.
+   * A prover on the named backend. Throws BACKEND_UNAVAILABLE when this build has no such
+   * backend, or when process isolation is asked for and not available here.
    * `threads` sizes the prover pool; the first prover created in the process decides
    * (0 or absent: every core).
    */
-  constructor(backend: string, simulated?: SimulatedOptions | undefined | null, threads?: number | undefined | null, isolation?: IsolationOptions | undefined | null)
-  /** "process" when proofs run in killable child processes, else "in-process". */
-  get isolation(): 'process' | 'in-process'
+  constructor(backend: BackendName, simulated?: SimulatedOptions | undefined | null, threads?: number | undefined | null, isolation?: IsolationOptions | undefined | null)
+  /** Where proofs run. */
+  get isolation(): Isolation
   /** Stop the prover server, killing any proof in flight (no-op in-process). */
   shutdown(): void
-  get backend(): string
+  get backend(): BackendName
   get isSetUp(): boolean
   /**
    * Prepare the backend (leanMultisig compiles its aggregation program). Resolves with the
@@ -73,84 +72,52 @@ export declare class NativeProver {
   setup(signal?: AbortSignal | undefined | null): Promise<number>
   /** The prover's 8-field-element message for a 32-byte message. */
   messageFields(message: Uint8Array): Uint32Array
-  keygen(seed: Uint8Array, firstSlot: number, lastSlot: number, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
-  /**
-   * Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree): KEY_CORRUPTED
-   * when the checksum fails.
-   */
-  secretKeyFromBytes(bytes: Uint8Array, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
-  /**
-   * Sign through `record` (see `NativeSigningRecord`): a slot used for another message is
-   * SLOT_ALREADY_SIGNED, the same message again resolves with the recorded signature, a slot
-   * below the key's high-water mark is SLOT_BELOW_HIGH_WATER unless `allowOutOfOrder`.
-   */
-  sign(key: NativeSecretKey, message: Uint8Array, slot: number, record: NativeSigningRecord, allowOutOfOrder?: boolean | undefined | null, signal?: AbortSignal | undefined | null): Promise<Buffer>
-  verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, signal?: AbortSignal | undefined | null): Promise<boolean>
-  /** Synchronous twin of `verifySignature` (XMSS verification takes well under a millisecond). */
-  verifySignatureSync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number): boolean
   /** Type-1 aggregation of raw signatures and children of the same message and slot. */
   aggregate(publicKeys: Array<Uint8Array>, signatures: Array<Uint8Array>, children: Array<NativeAggregate>, message: Uint8Array, slot: number, logInvRate: number, cancel?: CancelToken | undefined | null, signal?: AbortSignal | undefined | null): Promise<NativeAggregate>
-  /** Verify an aggregate's proof, and that it matches `expected` (message, slot, signer set). */
-  verifyAggregate(aggregate: NativeAggregate, expected?: ExpectedAggregate | undefined | null, signal?: AbortSignal | undefined | null): Promise<boolean>
   /** Type-2: merge aggregates of different messages into one proof. */
   merge(parts: Array<NativeAggregate>, logInvRate: number, cancel?: CancelToken | undefined | null, signal?: AbortSignal | undefined | null): Promise<NativeMerged>
   /** Recover the type-1 aggregate of component `index` from a merged aggregate. */
   split(merged: NativeMerged, index: number, logInvRate: number, cancel?: CancelToken | undefined | null, signal?: AbortSignal | undefined | null): Promise<NativeAggregate>
-  verifyMerged(merged: NativeMerged, signal?: AbortSignal | undefined | null): Promise<boolean>
   /** Parse untrusted aggregate bytes (at most `maxBytes`). */
   aggregateFromBytes(bytes: Uint8Array, maxBytes: number, signal?: AbortSignal | undefined | null): Promise<NativeAggregate>
   /** Parse untrusted merged-aggregate bytes (at most `maxBytes`). */
   mergedFromBytes(bytes: Uint8Array, maxBytes: number, signal?: AbortSignal | undefined | null): Promise<NativeMerged>
+  keygen(seed: Uint8Array, firstSlot: number, lastSlot: number, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
+  /** Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree). */
+  secretKeyFromBytes(bytes: Uint8Array, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
+  sign(key: NativeSecretKey, message: Uint8Array, slot: number, signal?: AbortSignal | undefined | null): Promise<Buffer>
+  verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, signal?: AbortSignal | undefined | null): Promise<boolean>
+  /** Synchronous twin of `verifySignature` (XMSS verification takes well under a millisecond). */
+  verifySignatureSync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number): boolean
+  /** Verify an aggregate's proof, and that it matches `expected` (message, slot, signer set). */
+  verifyAggregate(aggregate: NativeAggregate, expected?: ExpectedAggregate | undefined | null, signal?: AbortSignal | undefined | null): Promise<boolean>
+  verifyMerged(merged: NativeMerged, signal?: AbortSignal | undefined | null): Promise<boolean>
   /**
    * Verify many signatures and aggregates in one call, spread over the prover pool. Results
    * come in order: signatures first, then aggregates.
    */
-  batchVerify(signatures: Array<SignatureItem>, aggregates: Array<NativeAggregate>, expected: Array<ExpectedAggregate | undefined | null>, signal?: AbortSignal | undefined | null): Promise<BatchResult[]>
+  batchVerify(signatures: Array<SignatureItem>, aggregates: Array<NativeAggregate>, expected: Array<ExpectedAggregate | undefined | null>, signal?: AbortSignal | undefined | null): Promise<Array<BatchResult>>
 }
 
 /** An XMSS secret key held in Rust (with its whole Merkle tree). */
 export declare class NativeSecretKey {
-  get backend(): string
+  get backend(): BackendName
   /** The 32-byte public key. */
   get publicKey(): Buffer
   get firstSlot(): number
   get lastSlot(): number
   /**
-   * 77 bytes: magic `LAGK`, version 1, the 32-byte seed, first and last slot (u32
-   * little-endian), SHA3-256 checksum. Key generation is deterministic, so these bytes are the
-   * whole secret (see `native/signing/key_bytes.rs`).
+   * SECRET_KEY_BYTES bytes: the 32-byte seed, then first and last slot (u32 little-endian).
+   * Key generation is deterministic, so these bytes are the whole secret.
    */
   toBytes(): Buffer
 }
 
-/** Where a prover records what its keys signed. */
-export declare class NativeSigningRecord {
-  /** A durable record in `directory` (created if missing), or an in-memory one without it. */
-  constructor(directory?: string | undefined | null)
-  /** No record: every `sign` signs, whatever was signed before. For tests only. */
-  static unguardedForTests(): NativeSigningRecord
-  get kind(): 'durable' | 'memory' | 'unguarded-for-tests'
-  /**
-   * Take a key's record now (KEY_LOCKED if another prover or process holds it); it is otherwise
-   * taken by the key's first signature.
-   */
-  acquire(publicKey: Uint8Array, signal?: AbortSignal | undefined | null): Promise<void>
-  /**
-   * Histories of the given keys, or of every key the record holds (durable: every key in its
-   * directory).
-   */
-  exportRecords(publicKeys?: Array<Uint8Array> | undefined | null, signal?: AbortSignal | undefined | null): Promise<KeySigningRecord[]>
-  /**
-   * Merge histories (all or nothing: a slot recorded here with another message refuses the
-   * whole import with SLOT_ALREADY_SIGNED). Resolves with the number of slots added.
-   */
-  importRecords(records: Array<KeySigningRecord>, signal?: AbortSignal | undefined | null): Promise<number>
-  /** Let go of every key this record holds (the prover closes). */
-  release(): void
-}
-
 /** Backends compiled into this addon. */
-export declare function availableBackends(): Array<string>
+export declare function availableBackends(): Array<BackendName>
+
+/** A backend's name. */
+export type BackendName = 'simulated' | 'lean-multisig'
 
 /** One result of `batchVerify`: `valid`, or the code of the error that stopped verification. */
 export interface BatchResult {
@@ -167,17 +134,22 @@ export interface ComponentInfo {
 
 export interface CrashFault {
   message: Uint8Array
-  /**
-   * "abort", "segfault", "stack-overflow", "out-of-memory" or "garbled-answer" (writes what is
-   * no answer to the server, then hangs).
-   */
-  kind: 'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory' | 'garbled-answer'
+  kind: CrashKind
 }
+
+/**
+ * How an injected crash kills the prover process; `garbled-answer` writes what is no answer to
+ * the server, then hangs.
+ */
+export type CrashKind = 'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory' | 'garbled-answer'
 
 export declare const DEFAULT_LOG_INV_RATE: number
 
-/** Stable error codes, for the TypeScript layer's exhaustiveness test. */
-export declare function errorCodes(): Array<string>
+/** The stable codes of the addon's errors; src/errors.ts adds those of the TypeScript layer. */
+export type ErrorCode = 'INVALID_LENGTH' | 'INVALID_ENCODING' | 'INVALID_ARGUMENT' | 'INVALID_SIGNATURE' | 'INVALID_CHILD' | 'INVALID_AGGREGATE' | 'MESSAGE_MISMATCH' | 'TOO_MANY_CHILDREN' | 'TOO_MANY_SIGNERS' | 'DUPLICATE_SIGNER' | 'EMPTY_GROUP' | 'SLOT_OUT_OF_RANGE' | 'TOO_LARGE' | 'NOT_SET_UP' | 'BACKEND_UNAVAILABLE' | 'BACKEND_MISMATCH' | 'PROVER_FAILED' | 'PROVER_PANIC' | 'PROVER_CRASHED' | 'PROVER_OUT_OF_MEMORY' | 'ABORTED'
+
+/** Every error code the addon throws, in declaration order. */
+export declare function errorCodes(): Array<ErrorCode>
 
 /** What a verified aggregate must also match. */
 export interface ExpectedAggregate {
@@ -189,22 +161,15 @@ export interface ExpectedAggregate {
 /** KoalaBear modulus, 2^31 - 2^24 + 1: every encoded field element is below it. */
 export declare const FIELD_MODULUS: number
 
+/** Where proofs run: in killable child processes of a prover server, or on this process's pool. */
+export type Isolation = 'process' | 'in-process'
+
 /** Where proofs run. */
 export interface IsolationOptions {
   /** In child processes of a prover server, which can be killed (unix only). */
   process: boolean
   /** With `process`: a proof's own memory above what it shares with the server. */
   maxProofMemoryBytes?: number
-}
-
-/**
- * A key's signing history: every slot it signed, and the floor at or below which every slot counts
- * as used (set by an import that gave only a high-water mark).
- */
-export interface KeySigningRecord {
-  publicKey: string
-  floor?: number
-  signed: Array<SignedSlotRecord>
 }
 
 /** Children of one type-1 aggregate (leanMultisig's MAX_RECURSIONS). */
@@ -251,7 +216,7 @@ export declare const PUBLIC_KEY_BYTES: number
  */
 export declare function reportedExternalMemory(): number
 
-/** `SecretKey.toBytes()`: magic, version, seed (32), first and last slot, SHA3-256 checksum. */
+/** `SecretKey.toBytes()`: seed (32), first and last slot (u32 little-endian). */
 export declare const SECRET_KEY_BYTES: number
 
 /** A signature: 302 field elements. */
@@ -262,13 +227,6 @@ export interface SignatureItem {
   message: Uint8Array
   signature: Uint8Array
   slot: number
-}
-
-/** One signed slot of a key, hex-encoded (`0x...`) as in the JSON interchange. */
-export interface SignedSlotRecord {
-  slot: number
-  message: string
-  signature?: string
 }
 
 /** Latency model and fault injection of the simulated backend (ignored by leanMultisig). */

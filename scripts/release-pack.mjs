@@ -2,7 +2,8 @@
 // Build the release artifacts for the host target into one folder, the napi-rs way:
 //   npm run release:pack [-- --simulated] [-- --out DIR]
 // 1. the addon: the real-prover build (it has the simulated backend too), or with --simulated the
-//    default build, which needs no git dependency; and the prover server built with it;
+//    default build, which needs no git dependency; and the prover server built with it (in the same
+//    cargo invocation, scripts/build-native.mjs);
 // 2. `napi create-npm-dirs` and `napi artifacts`: one package per target (`leanagg-<target>`),
 //    the host's holding the addon and the prover server beside it; it is packed;
 // 3. the main package: what `npm pack` would publish, with every target's package as an
@@ -44,12 +45,8 @@ mkdirSync(artifacts, { recursive: true })
 
 // 1. The addon, and the loader and declarations napi generates with it, which must match the
 //    committed index.js and index.d.ts (the main package ships those).
-const manifestPath = flags.simulated ? [] : ['--manifest-path', 'native/lean-multisig/Cargo.toml', '--package-json-path', 'package.json']
-run(napi, ['build', '--platform', '--release', ...manifestPath, '--output-dir', artifacts, '--js', 'index.js', '--dts', 'index.d.ts'], {
-  hint: flags.simulated
-    ? ''
-    : 'The real-prover build needs the pinned leanMultisig (see the README, "The real prover"); `--simulated` packs the default build.',
-})
+const serverDir = join(out, 'server')
+run(process.execPath, ['scripts/build-native.mjs', '--out', artifacts, '--server-out', serverDir, ...(flags.simulated ? [] : ['--lean-multisig'])])
 for (const generated of ['index.js', 'index.d.ts']) {
   if (readFileSync(join(artifacts, generated), 'utf8') !== readFileSync(join(root, generated), 'utf8')) {
     throw new Error(`napi generates another ${generated} than the committed one: run \`npm run build\` and commit index.js and index.d.ts`)
@@ -63,8 +60,6 @@ const probe = run(process.execPath, ['-e', `process.stdout.write(JSON.stringify(
 })
 const backends = JSON.parse(probe.stdout.toString())
 if (!flags.simulated && !backends.includes('lean-multisig')) throw new Error(`the real-prover addon has only ${backends.join(', ')}`)
-const serverDir = join(out, 'server')
-run(process.execPath, ['scripts/build-prover-server.mjs', '--out', serverDir, ...(flags.simulated ? [] : ['--lean-multisig'])])
 const [server] = readdirSync(serverDir)
 
 // 2. Per-target packages; `napi artifacts`, told of the host's target only (the others are built
