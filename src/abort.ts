@@ -1,5 +1,6 @@
 /** AbortSignal plumbing shared by every async operation. */
-import { abortedError, fromNative } from './errors.js'
+import { abortedError } from './errors.js'
+import { fromNative } from './native-errors.js'
 import { native } from './native.js'
 import type { CancelToken, NativeSignal } from './native.js'
 

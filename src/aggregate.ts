@@ -1,8 +1,6 @@
 /** Aggregates: immutable views over proofs held in Rust. */
-import { callSync } from './errors.js'
-import type { NativeAggregate, NativeMerged } from './native.js'
-
-export type BackendName = 'simulated' | 'lean-multisig'
+import { callSync } from './native-errors.js'
+import type { BackendName, NativeAggregate, NativeMerged } from './native.js'
 
 /** A type-1 aggregate: one message, one slot, the sorted set of signers, one proof. */
 export class Aggregate {
@@ -22,7 +20,7 @@ export class Aggregate {
 
   /** @internal Aggregates come from a Prover, never from user code. */
   constructor(readonly handle: NativeAggregate) {
-    this.backend = handle.backend as BackendName
+    this.backend = handle.backend
     this.slot = handle.slot
     this.messageFields = handle.messageFields
     this.signers = Object.freeze(handle.signers.map((k) => new Uint8Array(k)))
@@ -69,7 +67,7 @@ export class MergedAggregate {
 
   /** @internal */
   constructor(readonly handle: NativeMerged) {
-    this.backend = handle.backend as BackendName
+    this.backend = handle.backend
     this.claimKey = handle.claimKey
     this.components = Object.freeze(
       handle.components.map((c) =>
@@ -93,7 +91,7 @@ export class SecretKey {
 
   /** @internal */
   constructor(readonly handle: import('./native.js').NativeSecretKey) {
-    this.backend = handle.backend as BackendName
+    this.backend = handle.backend
     this.publicKey = new Uint8Array(handle.publicKey)
     this.firstSlot = handle.firstSlot
     this.lastSlot = handle.lastSlot

@@ -1,8 +1,9 @@
 /**
  * leanagg: leanMultisig XMSS signature aggregation for TypeScript clients, off the event loop.
  */
-export { Aggregate, MergedAggregate, SecretKey, type BackendName, type MergedComponent } from './aggregate.js'
-export { ERROR_CODES, LeanAggError, isLeanAggError, type ErrorCode } from './errors.js'
+export { Aggregate, MergedAggregate, SecretKey, type MergedComponent } from './aggregate.js'
+export { LeanAggError, isLeanAggError, type ErrorCode } from './errors.js'
+export { ERROR_CODES } from './native-errors.js'
 export { noopLogger, type Logger } from './logger.js'
 export {
   DEFAULT_LOG_INV_RATE,
@@ -29,13 +30,12 @@ export {
   type BatchResult,
   type ExpectedAggregate,
   type FromBytesOptions,
-  type Isolation,
   type ProverCapabilities,
   type ProverOptions,
   type SetupOptions,
   type VerifyAggregateOptions,
 } from './prover.js'
-export type { CrashFault, SimulatedOptions } from './native.js'
+export type { BackendName, CrashFault, CrashKind, Isolation, SimulatedOptions } from './native.js'
 export { SigningRecord, type ExportOptions, type SignOptions, type SigningOptions, type SigningRecordKind } from './keys/signing.js'
 export {
   INTERCHANGE_FORMAT,

@@ -37,4 +37,14 @@ type Guarded<T> = { [K in keyof T]: WithNativeSignal<T[K]> }
 export type NativeProver = Guarded<Binding.NativeProver>
 /** The addon's signing record, likewise. */
 export type NativeSigningRecord = Guarded<Binding.NativeSigningRecord>
-export type { NativeAggregate, NativeMerged, NativeSecretKey, SimulatedOptions, CrashFault, CancelToken } from '../index.js'
+export type {
+  BackendName,
+  CancelToken,
+  CrashFault,
+  CrashKind,
+  Isolation,
+  NativeAggregate,
+  NativeMerged,
+  NativeSecretKey,
+  SimulatedOptions,
+} from '../index.js'

@@ -1,13 +1,14 @@
 /** The prover API: every heavy operation is async, abortable and off the JS thread. */
 import { abortable, startAbortable, type NativeRun } from './abort.js'
-import { Aggregate, MergedAggregate, SecretKey, type BackendName } from './aggregate.js'
-import { callSync, closedError, fromNative, LeanAggError } from './errors.js'
+import { Aggregate, MergedAggregate, SecretKey } from './aggregate.js'
+import { closedError, LeanAggError } from './errors.js'
+import { callSync, fromNative } from './native-errors.js'
 import { Lane } from './lane.js'
 import { DEFAULT_LOG_INV_RATE, MAX_GROUP_SIGNERS } from './limits.js'
 import { slot as checkSlot, u32 } from './validate.js'
 import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
-import type { CancelToken, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
+import type { BackendName, CancelToken, Isolation, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
 import type { BatchResult as NativeBatchResult, ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
 import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
 import { systemClock, within } from './session/clock.js'
@@ -98,8 +99,6 @@ export type BatchItem =
 /** One result per item: valid or not, or the typed error that kept it from being checked. */
 export type BatchResult = { valid: boolean; error?: LeanAggError }
 
-export type Isolation = 'process' | 'in-process'
-
 /** What a prover can do on this machine. */
 export interface ProverCapabilities {
   /** Where this prover's proofs run. */
@@ -112,7 +111,7 @@ export interface ProverCapabilities {
 
 /** Backends compiled into the loaded addon. */
 export function availableBackends(): BackendName[] {
-  return native.availableBackends() as BackendName[]
+  return native.availableBackends()
 }
 
 /**

@@ -3,7 +3,8 @@
  * which exports and imports the record (see README, "Key safety").
  */
 import { abortable } from '../abort.js'
-import { callSync, closedError, LeanAggError } from '../errors.js'
+import { closedError, LeanAggError } from '../errors.js'
+import { callSync } from '../native-errors.js'
 import { native, type NativeSigningRecord } from '../native.js'
 import type { OpOptions } from '../types.js'
 import { fromInterchange, toInterchange, type SigningInterchange } from './interchange.js'
