@@ -19,22 +19,19 @@ export {
   SECRET_KEY_BYTES,
   SIGNATURE_BYTES,
 } from './limits.js'
+export type { BatchItem, BatchResult } from './batch.js'
+export { availableBackends, defaultIsolation, type ProverCapabilities, reportedExternalMemory } from './capabilities.js'
+export { Prover } from './prover.js'
 export {
-  Prover,
-  availableBackends,
-  defaultIsolation,
+  DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_AGGREGATE_BYTES,
   DEFAULT_WARM_UP_SIGNERS,
-  reportedExternalMemory,
-  type BatchItem,
-  type BatchResult,
   type ExpectedAggregate,
   type FromBytesOptions,
-  type ProverCapabilities,
   type ProverOptions,
   type SetupOptions,
   type VerifyAggregateOptions,
-} from './prover.js'
+} from './prover-options.js'
 export type { BackendName, CrashFault, CrashKind, Isolation, SimulatedOptions } from './native.js'
 export { SigningRecord, type ExportOptions, type SignOptions, type SigningOptions, type SigningRecordKind } from './keys/signing.js'
 export {

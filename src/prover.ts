@@ -1,143 +1,35 @@
 /** The prover API: every heavy operation is async, abortable and off the JS thread. */
 import { abortable, startAbortable, type NativeRun } from './abort.js'
 import { Aggregate, MergedAggregate, SecretKey } from './aggregate.js'
+import { type BatchItem, type BatchResult, fromNativeBatch, toNativeBatch, toNativeExpected } from './batch.js'
+import { defaultIsolation, type ProverCapabilities } from './capabilities.js'
 import { closedError, LeanAggError } from './errors.js'
-import { callSync, fromNative } from './native-errors.js'
 import { Lane } from './lane.js'
-import { DEFAULT_LOG_INV_RATE, MAX_GROUP_SIGNERS } from './limits.js'
-import { slot as checkSlot, u32 } from './validate.js'
 import { debugLogger, type Logger } from './logger.js'
 import { native } from './native.js'
-import type { BackendName, CancelToken, Isolation, NativeAggregate, NativeProver, SimulatedOptions } from './native.js'
-import type { BatchResult as NativeBatchResult, ExpectedAggregate as NativeExpected, SignatureItem } from '../index.js'
-import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
+import type { BackendName, CancelToken, NativeAggregate, NativeProver } from './native.js'
+import { callSync } from './native-errors.js'
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_AGGREGATE_BYTES,
+  type FromBytesOptions,
+  logInvRate,
+  positiveInt,
+  type ProverOptions,
+  type SetupOptions,
+  type VerifyAggregateOptions,
+  warmUpSigners,
+} from './prover-options.js'
 import { systemClock, within } from './session/clock.js'
+import { AggregationEngine, type CloseOptions, type CloseReport, type EngineOptions } from './session/engine.js'
+import type { OpenAggregationSession, OpenSessionOptions } from './session/open-session.js'
 import { checkMs } from './session/options.js'
 import type { AggregationSession, SessionOptions } from './session/session.js'
-import type { OpenAggregationSession, OpenSessionOptions } from './session/open-session.js'
 import type { GroupInput, Snapshot } from './session/snapshot.js'
 import type { GroupProver } from './session/types.js'
 import type { AggregateOptions, AggregationGroup, OpOptions } from './types.js'
-import { SigningRecord, type SignOptions, type SigningOptions } from './keys/signing.js'
-
-export { DEFAULT_LOG_INV_RATE }
-/** Default cap on untrusted aggregate bytes (leanMultisig proofs are about 140-260 KB). */
-export const DEFAULT_MAX_AGGREGATE_BYTES = 1 << 20
-
-/**
- * Signatures in the default warm-up proof: a proof faults in memory in proportion to its size,
- * and one of 2 signatures left the next proof of 27 nearly as cold as none, where one of 32 made
- * it as fast as the rest (bench/lib/warmup-probe.mjs).
- */
-export const DEFAULT_WARM_UP_SIGNERS = 32
-
-/** Options of `prover.setup()`. */
-export interface SetupOptions extends OpOptions {
-  /**
-   * End setup with a proof of this many throwaway signatures (`true`: DEFAULT_WARM_UP_SIGNERS),
-   * one per proving lane at once with process isolation, so the first real proof runs warm.
-   * Default: true for 'lean-multisig' (its first proof after setup runs up to 2x slower), false
-   * for 'simulated' (nothing there runs cold; pass a number to exercise the path).
-   */
-  warmUp?: boolean | number
-}
-
-export interface ProverOptions {
-  /** Which prover: the real 'lean-multisig' (needs the real-prover build) or 'simulated'. */
-  backend: BackendName
-  /** Latency model and fault injection for the simulated backend. */
-  simulated?: SimulatedOptions
-  /**
-   * Proofs in native code at once (default 1). Each proof already uses the whole prover pool and
-   * several GB of memory; more lanes only help on machines with many cores and much memory.
-   */
-  maxConcurrentProofs?: number
-  /** Prover pool size, fixed by the first Prover created in the process (default: every core). */
-  threads?: number
-  /**
-   * Where proofs run (see README, "Isolation"). `'process'`: in child processes of a prover
-   * server, so that an aborted, cancelled or superseded proof is killed at once and a crashing
-   * prover fails one proof with PROVER_CRASHED instead of killing this process. Unix only.
-   * `'in-process'`: on this process's prover pool; a started leanMultisig proof cannot be stopped.
-   * Default: see `defaultIsolation`.
-   */
-  isolation?: Isolation
-  /** With process isolation: the most memory one proof may take beyond what it shares with the server. */
-  maxProofMemoryBytes?: number
-  logger?: Logger
-  /**
-   * The signing guard (see README, "Key safety"): with `directory`, what each key signed is kept
-   * on disk and committed before a signature is returned; without it, in memory for this prover.
-   * On by default; `{ unguardedForTests: true }` turns it off, for tests only.
-   */
-  signing?: SigningOptions
-  /** Options of the session engine behind `startSession` (busy policy, cost prior, metrics...). */
-  sessions?: Omit<EngineOptions, 'prover'>
-}
-
-export interface ExpectedAggregate {
-  /** 32-byte message the aggregate must be for. */
-  message?: Uint8Array
-  slot?: number
-  /** The exact signer set (any order). */
-  signers?: readonly Uint8Array[]
-}
-
-export interface VerifyAggregateOptions extends OpOptions {
-  expected?: ExpectedAggregate
-}
-
-export interface FromBytesOptions extends OpOptions {
-  /** Refuse larger input with TOO_LARGE before parsing (default 1 MiB). */
-  maxBytes?: number
-}
-
-export type BatchItem =
-  | { kind: 'signature'; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array; slot: number }
-  | { kind: 'aggregate'; aggregate: Aggregate; expected?: ExpectedAggregate }
-
-/** One result per item: valid or not, or the typed error that kept it from being checked. */
-export type BatchResult = { valid: boolean; error?: LeanAggError }
-
-/** What a prover can do on this machine. */
-export interface ProverCapabilities {
-  /** Where this prover's proofs run. */
-  readonly isolation: Isolation
-  /** Whether a proof already running stops when aborted (else it runs on and its result is dropped). */
-  readonly canStopRunningProof: boolean
-  /** Whether process isolation can be had here (a unix system, the prover server beside the addon). */
-  readonly processIsolationAvailable: boolean
-}
-
-/** Backends compiled into the loaded addon. */
-export function availableBackends(): BackendName[] {
-  return native.availableBackends()
-}
-
-/**
- * V8's count of external memory in bytes, which its garbage collector weighs: the native memory
- * that keys and aggregates report (it grows as they are made and shrinks as they are collected),
- * with what other addons report and ArrayBuffer contents. `process.memoryUsage().external`
- * leaves the addons' part out on some Node versions.
- */
-export function reportedExternalMemory(): number {
-  return native.reportedExternalMemory()
-}
-
-/**
- * The isolation a prover gets when `isolation` is not given: process isolation for the real
- * prover wherever it is available (measured: it costs no proof latency; see README, "Isolation"),
- * in-process for the simulated one (its proofs stop cooperatively, and tests start faster).
- */
-export function defaultIsolation(backend: BackendName): Isolation {
-  return backend === 'lean-multisig' && native.processIsolationAvailable() ? 'process' : 'in-process'
-}
-
-function toNativeExpected(e: ExpectedAggregate | undefined): NativeExpected | undefined {
-  return e
-    ? { message: e.message, slot: e.slot === undefined ? undefined : u32('expected.slot', e.slot), signers: e.signers ? [...e.signers] : undefined }
-    : undefined
-}
+import { SigningRecord, type SignOptions } from './keys/signing.js'
+import { slot as checkSlot, u32 } from './validate.js'
 
 export class Prover implements GroupProver {
   readonly backend: BackendName
@@ -340,7 +232,7 @@ export class Prover implements GroupProver {
         childHandles(group.children),
         group.message,
         checkSlot('slot', group.slot),
-        u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
+        logInvRate(options),
         token,
         signal,
       ),
@@ -357,7 +249,7 @@ export class Prover implements GroupProver {
     return this.proof(options, (token, signal) =>
       this.handle.merge(
         aggregates.map((a) => a.handle),
-        u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE),
+        logInvRate(options),
         token,
         signal,
       ),
@@ -366,9 +258,9 @@ export class Prover implements GroupProver {
 
   /** Recover component `index` of a merged aggregate as a type-1 aggregate. */
   split(merged: MergedAggregate, index: number, options: AggregateOptions = {}): Promise<Aggregate> {
-    return this.proof(options, (token, signal) =>
-      this.handle.split(merged.handle, u32('index', index), u32('logInvRate', options.logInvRate ?? DEFAULT_LOG_INV_RATE), token, signal),
-    ).then((a) => new Aggregate(a))
+    return this.proof(options, (token, signal) => this.handle.split(merged.handle, u32('index', index), logInvRate(options), token, signal)).then(
+      (a) => new Aggregate(a),
+    )
   }
 
   verifyMerged(merged: MergedAggregate, options: OpOptions = {}): Promise<boolean> {
@@ -392,32 +284,9 @@ export class Prover implements GroupProver {
    * A malformed item gets its own error result; it does not fail the batch.
    */
   batchVerify(items: readonly BatchItem[], options: OpOptions = {}): Promise<BatchResult[]> {
-    // The addon takes signatures and aggregates as two lists; `order` maps results back.
-    const order: number[] = []
-    const run: NativeRun<NativeBatchResult[]> = (_token, signal) => {
-      const sigs: SignatureItem[] = []
-      const aggs: NativeAggregate[] = []
-      const expected: (NativeExpected | null)[] = []
-      const aggOrder: number[] = []
-      for (const [i, item] of items.entries()) {
-        if (item.kind === 'signature') {
-          order.push(i)
-          sigs.push({ publicKey: item.publicKey, message: item.message, signature: item.signature, slot: checkSlot('slot', item.slot) })
-        } else {
-          aggOrder.push(i)
-          aggs.push(item.aggregate.handle)
-          expected.push(toNativeExpected(item.expected) ?? null)
-        }
-      }
-      order.push(...aggOrder)
-      return this.handle.batchVerify(sigs, aggs, expected, signal)
-    }
-    return this.op(options, run).then((raw) => {
-      const out: BatchResult[] = new Array(items.length)
-      raw.forEach((r, k) => {
-        out[order[k]!] = r.error == null ? { valid: r.valid } : { valid: false, error: fromNative(new Error(r.error)) }
-      })
-      return out
+    return this.op(options, (_token, signal) => {
+      const batch = toNativeBatch(items)
+      return this.handle.batchVerify(batch.signatures, batch.aggregates, batch.expected, signal).then((raw) => fromNativeBatch(raw, batch.order))
     })
   }
 
@@ -428,13 +297,13 @@ export class Prover implements GroupProver {
 
   /**
    * Refuse new work (CLOSED), reject queued proofs, cancel running sessions, and wait up to
-   * `timeoutMs` (default 2000) for the native proof in flight. With process isolation that proof
+   * `timeoutMs` (default DEFAULT_CLOSE_TIMEOUT_MS, 2000) for the native proof in flight. With process isolation that proof
    * is killed; in-process a leanMultisig proof cannot be stopped, and the report says whether one
    * was still running (its result is dropped).
    */
   async close(options: CloseOptions = {}): Promise<CloseReport> {
     // Checked before anything closes: a bad timeout rejects and leaves the prover as it was.
-    const timeoutMs = checkMs(options.timeoutMs ?? 2000, 'timeoutMs')
+    const timeoutMs = checkMs(options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, 'timeoutMs')
     if (this.closed) return { proofStillRunning: this.lane.busy > 0, sessionsCancelled: 0 }
     this.closed = true
     this.lane.rejectQueued(closedError())
@@ -492,21 +361,4 @@ function childHandles(children: readonly Aggregate[] | undefined): NativeAggrega
     if (!(c instanceof Aggregate)) throw new LeanAggError('INVALID_CHILD', `child ${i} is not an aggregate`)
     return c.handle
   })
-}
-
-/** A count option: a positive integer, INVALID_ARGUMENT otherwise (found by the options fuzzer). */
-function positiveInt(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new LeanAggError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(value)}`)
-  }
-  return value
-}
-
-function warmUpSigners(warmUp: boolean | number): number {
-  if (warmUp === true) return DEFAULT_WARM_UP_SIGNERS
-  if (warmUp === false) return 0
-  if (!Number.isInteger(warmUp) || warmUp < 2 || warmUp > MAX_GROUP_SIGNERS) {
-    throw new LeanAggError('INVALID_ARGUMENT', `warmUp must be a boolean or an integer in 2..=${MAX_GROUP_SIGNERS}`)
-  }
-  return warmUp
 }

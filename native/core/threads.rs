@@ -1,6 +1,7 @@
 //! The prover's thread pool. leanMultisig parallelises with rayon; every backend call runs inside
-//! this pool (`pool().install`) rather than rayon's global pool, so the addon never resizes or
-//! competes with another library's global pool, and its size is chosen once, at setup.
+//! this pool (`run` installs it) rather than rayon's global pool, so the addon never resizes or
+//! competes with another library's global pool. Its size is chosen once, by the first `configure`
+//! (the first prover created in the process; in a prover server's worker, the server's Init).
 
 use std::sync::OnceLock;
 
