@@ -116,3 +116,156 @@ impl Prover for IsolatedProver {
         Ok(aggregate)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::backend::simulated::SimulatedBackend;
+    use crate::isolation::protocol::crashed;
+    use crate::ops::{self, Engine, Expected};
+    use crate::simulated_config::SimulatedConfig;
+
+    /// A stand-in for the prover server: its "worker" proves with `work::prove` on a backend of
+    /// its own, as a real worker does, or answers as told.
+    struct FakeRemote {
+        worker: SimulatedBackend,
+        started: AtomicBool,
+        answer: Option<fn() -> Result<Vec<u8>>>,
+    }
+
+    impl Remote for FakeRemote {
+        fn start(&self) -> Result<()> {
+            Prover::setup(&self.worker)?;
+            self.started.store(true, Ordering::Release);
+            Ok(())
+        }
+
+        fn is_started(&self) -> bool {
+            self.started.load(Ordering::Acquire)
+        }
+
+        fn prove(&self, work: Work, _cancel: &CancelFlag) -> Result<Vec<u8>> {
+            match self.answer {
+                Some(answer) => answer(),
+                None => work::prove(&self.worker, work),
+            }
+        }
+
+        fn shutdown(&self) {
+            self.started.store(false, Ordering::Release);
+        }
+    }
+
+    fn engine(worker: SimulatedConfig, answer: Option<fn() -> Result<Vec<u8>>>) -> Engine {
+        let verifier: Arc<dyn Verifier> = Arc::new(SimulatedBackend::new(SimulatedConfig::default()));
+        let remote = FakeRemote {
+            worker: SimulatedBackend::new(worker),
+            started: AtomicBool::new(false),
+            answer,
+        };
+        Engine {
+            prover: Arc::new(IsolatedProver::new(verifier.clone(), Box::new(remote))),
+            verifier,
+        }
+    }
+
+    fn group(engine: &Engine, message: [u8; 32], signers: u8) -> GroupRequest {
+        let v = &engine.verifier;
+        let fields = v.message_fields(&message);
+        let raw = (1..=signers)
+            .map(|i| {
+                let key = v.keygen([i; 32], 0, 3).unwrap();
+                (key.public_key, v.sign(&key, &fields, 1).unwrap())
+            })
+            .collect();
+        GroupRequest {
+            message: fields,
+            slot: 1,
+            raw,
+            children: vec![],
+            log_inv_rate: 2,
+        }
+    }
+
+    #[test]
+    fn it_is_ready_once_the_verifier_is_set_up_and_the_server_started() {
+        let e = engine(SimulatedConfig::default(), None);
+        assert!(!e.prover.is_ready());
+        assert_eq!(ops::require_setup(&e).err().unwrap().code, ErrorCode::NotSetUp);
+        ops::setup(&e).unwrap();
+        assert!(e.verifier.is_set_up() && e.prover.is_ready());
+    }
+
+    #[test]
+    fn proofs_made_by_the_worker_come_back_as_the_claims_asked_for() {
+        let e = engine(SimulatedConfig::default(), None);
+        ops::setup(&e).unwrap();
+        let g = group(&e, [5; 32], 3);
+        let a = Arc::new(ops::aggregate(&e, &g, &CancelFlag::default()).unwrap());
+        assert_eq!((a.info.message, a.info.slot, a.info.signers.len()), (g.message, 1, 3));
+        assert!(ops::verify_aggregate(&e, &a, &Expected::default()).unwrap());
+        let b = Arc::new(ops::aggregate(&e, &group(&e, [6; 32], 2), &CancelFlag::default()).unwrap());
+        let m = ops::merge(&e, &[a.clone(), b.clone()], 2, &CancelFlag::default()).unwrap();
+        assert_eq!(m.components, vec![a.info.clone(), b.info.clone()]);
+        let back = ops::split(&e, &m, 1, 2, &CancelFlag::default()).unwrap();
+        assert_eq!(back.info, b.info);
+    }
+
+    #[test]
+    fn a_proof_of_another_claim_is_a_prover_failure() {
+        let worker = SimulatedConfig {
+            wrong_claim_on: vec![[5; 32]],
+            ..SimulatedConfig::default()
+        };
+        let e = engine(worker, None);
+        ops::setup(&e).unwrap();
+        let err = ops::aggregate(&e, &group(&e, [5; 32], 2), &CancelFlag::default())
+            .err()
+            .unwrap();
+        assert_eq!(err.code, ErrorCode::ProverFailed);
+        assert!(err.detail.contains("another claim"), "{}", err.detail);
+        // Another message of the same prover is unaffected.
+        assert!(ops::aggregate(&e, &group(&e, [6; 32], 2), &CancelFlag::default()).is_ok());
+    }
+
+    #[test]
+    fn the_answer_is_untrusted_bytes_and_a_remote_failure_keeps_its_code() {
+        let garbage = engine(
+            SimulatedConfig::default(),
+            Some(|| Ok(b"LEANAGG:SIMPROOF\x01".to_vec())),
+        );
+        ops::setup(&garbage).unwrap();
+        let err = ops::aggregate(&garbage, &group(&garbage, [5; 32], 1), &CancelFlag::default())
+            .err()
+            .unwrap();
+        assert_eq!(err.code, ErrorCode::InvalidAggregate);
+        let dead = engine(
+            SimulatedConfig::default(),
+            Some(|| Err(crashed("the prover process was killed by SIGSEGV"))),
+        );
+        ops::setup(&dead).unwrap();
+        let err = ops::aggregate(&dead, &group(&dead, [5; 32], 1), &CancelFlag::default())
+            .err()
+            .unwrap();
+        assert_eq!(err.code, ErrorCode::ProverCrashed);
+    }
+
+    #[test]
+    fn shutdown_leaves_it_not_ready() {
+        let verifier = Arc::new(SimulatedBackend::new(SimulatedConfig::default()));
+        verifier.setup_verifier().unwrap();
+        let isolated = IsolatedProver::new(
+            verifier,
+            Box::new(FakeRemote {
+                worker: SimulatedBackend::new(SimulatedConfig::default()),
+                started: AtomicBool::new(true),
+                answer: None,
+            }),
+        );
+        assert!(isolated.is_ready());
+        isolated.shutdown();
+        assert!(!isolated.is_ready());
+    }
+}
