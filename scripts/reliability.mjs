@@ -30,7 +30,7 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 // The Rust parsers are backend-neutral: the property tests run in the default package.
-if (!flags.real) run('cargo', ['test', '--quiet', '--lib', 'fuzz_parsers'])
+if (!flags.real) run('cargo', ['test', '--quiet', '-p', 'leanagg-core', '--lib', 'fuzz_parsers'])
 run(process.execPath, [resolve(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'vitest.reliability.config.mts'])
 // A signer killed at random instants never gives one slot two signatures (test/reliability/crash.mjs).
 run(process.execPath, [
