@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { BACKEND } from '../helpers.js'
+import { BACKEND } from '../support/helpers.js'
 
 const script = `
   import { Prover, reportedExternalMemory } from './dist/index.js'

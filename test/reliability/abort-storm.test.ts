@@ -1,7 +1,7 @@
 /** Abort storms (issue 10): thousands of signals fired before, during and after work; every promise settles once, with the right outcome. */
 import { describe, expect, it } from 'vitest'
 import { LeanAggError } from '../../src/index.js'
-import { REAL, keys, makeProver, message, signAll } from '../helpers.js'
+import { REAL, keys, makeProver, message, signAll } from '../support/helpers.js'
 
 const COUNT = Number(process.env.RELIABILITY_ABORTS ?? 3000)
 

@@ -1,7 +1,7 @@
 /** Soak (issue 10): the soak script runs in its own process and must exit by itself, memory flat. */
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { REAL } from '../helpers.js'
+import { REAL } from '../support/helpers.js'
 
 const SESSIONS = Number(process.env.RELIABILITY_SESSIONS ?? (REAL ? 20 : 2000))
 const root = new URL('../..', import.meta.url).pathname

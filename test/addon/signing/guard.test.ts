@@ -1,7 +1,7 @@
 /** The signing guard on every path of `prover.sign` (issue 16): on by default, typed refusals. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { Prover, SIGNATURE_BYTES, type SecretKey } from '../../src/index.js'
-import { BACKEND, REAL, bytes, message, rejectsWith, throwsWith } from '../helpers.js'
+import { Prover, SIGNATURE_BYTES, type SecretKey } from '../../../src/index.js'
+import { BACKEND, REAL, bytes, message, rejectsWith, throwsWith } from '../../support/helpers.js'
 
 const open: Prover[] = []
 // Signing needs no setup (setup prepares proving).

@@ -1,14 +1,14 @@
-/** Every leanSpec container round-trips against the committed vectors (test/fixtures/spec-vectors.json). */
+/** Every leanSpec container round-trips against the committed vectors (test/support/spec-vectors.json). */
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { BitArray, type Type } from '@chainsafe/ssz'
 import { describe, expect, it } from 'vitest'
-import * as api from '../../src/index.js'
-import * as containers from '../../src/spec/containers.js'
-import { SPEC_VALUES, type SpecName } from '../fixtures/spec-values.js'
-import { hex } from '../helpers.js'
+import * as api from '../../../src/index.js'
+import * as containers from '../../../src/spec/containers.js'
+import { SPEC_VALUES, type SpecName } from '../../support/spec-values.js'
+import { hex } from '../../support/helpers.js'
 
-const file = new URL('../fixtures/spec-vectors.json', import.meta.url)
+const file = new URL('../../support/spec-vectors.json', import.meta.url)
 type Vector = { serialized: string; root: string }
 const names = Object.keys(SPEC_VALUES) as SpecName[]
 const byName = { ...containers } as unknown as Record<SpecName, Type<unknown>>

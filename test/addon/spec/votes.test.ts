@@ -15,8 +15,8 @@ import {
   ValidatorRegistry,
   validatorIndices,
   verifyByIndex,
-} from '../../src/index.js'
-import { bytes, keys, makeProver, throwsWith } from '../helpers.js'
+} from '../../../src/index.js'
+import { bytes, keys, makeProver, throwsWith } from '../../support/helpers.js'
 
 const checkpoint = (n: number) => ({ root: bytes(32, n), slot: n })
 const data: AttestationData = { slot: 3, head: checkpoint(3), target: checkpoint(2), source: checkpoint(0) }

@@ -1,7 +1,7 @@
 /** Secret keys at rest (issue 16): versioned, checksummed bytes and key files, optionally encrypted. */
 import { afterAll, describe, expect, it } from 'vitest'
-import { decodeKeyFile, encodeKeyFile, loadKeyFile, SECRET_KEY_BYTES } from '../../src/index.js'
-import { BACKEND, bytes, makeProver, rejectsWith } from '../helpers.js'
+import { decodeKeyFile, encodeKeyFile, loadKeyFile, SECRET_KEY_BYTES } from '../../../src/index.js'
+import { BACKEND, bytes, makeProver, rejectsWith } from '../../support/helpers.js'
 
 const prover = makeProver()
 afterAll(() => prover.close())

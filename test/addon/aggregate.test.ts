@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Aggregate, Prover, SecretKey } from '../src/index.js'
-import { BACKEND, REAL, bytes, hex, keys, makeProver, message, rejectsWith, signAll } from './helpers.js'
+import type { Aggregate, Prover, SecretKey } from '../../src/index.js'
+import { BACKEND, REAL, bytes, hex, keys, makeProver, message, rejectsWith, signAll } from '../support/helpers.js'
 
 const SLOT = 3
 
@@ -103,7 +103,7 @@ describe(`type-1 aggregation (${BACKEND})`, () => {
       await rejectsWith(g({ signatures: [{ publicKey: bytes(31, 0), signature: good[0]!.signature }] }), 'INVALID_LENGTH')
       await rejectsWith(g({ signatures: [{ publicKey: good[0]!.publicKey, signature: bytes(1207, 0) }] }), 'INVALID_LENGTH')
       await rejectsWith(g({ signatures: [{ publicKey: bytes(32, 0xff), signature: good[0]!.signature }] }), 'INVALID_ENCODING')
-      // A repeated signer is dropped (first wins), as buildSnapshot does: see test/limits.test.ts.
+      // A repeated signer is dropped (first wins), as buildSnapshot does: see test/addon/limits.test.ts.
       expect((await g({ signatures: [good[0], good[1], good[0]] })).signerCount).toBe(2)
       await rejectsWith(g({ signatures: [] }), 'EMPTY_GROUP')
       await rejectsWith(prover.aggregate({ message: msg, slot: SLOT, signatures: good }, { logInvRate: 0 }), 'INVALID_ARGUMENT')

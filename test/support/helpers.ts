@@ -1,7 +1,7 @@
 /** Shared test fixtures: the backend under test comes from LEANAGG_BACKEND (default simulated). */
 import { readdirSync, readFileSync } from 'node:fs'
 import { expect } from 'vitest'
-import { Prover, type BackendName, type ProverOptions, type SecretKey, type SignedBy, LeanAggError } from '../src/index.js'
+import { Prover, type BackendName, type ProverOptions, type SecretKey, type SignedBy, LeanAggError } from '../../src/index.js'
 
 export const BACKEND: BackendName = (process.env.LEANAGG_BACKEND as BackendName | undefined) ?? 'simulated'
 export const REAL = BACKEND === 'lean-multisig'
@@ -10,7 +10,7 @@ export const REAL = BACKEND === 'lean-multisig'
  * A prover for tests. The suites reuse a few seeded keys across many provers and sign one key's
  * slot for many messages (to build groups), which the signing guard refuses by design: their
  * provers opt out with `unguardedForTests` unless a test passes `signing` itself
- * (test/signing/*.test.ts tests the guard, and that it is on by default).
+ * (test/addon/signing/*.test.ts tests the guard, and that it is on by default).
  */
 export function makeProver(options: Partial<ProverOptions> = {}): Prover {
   return new Prover({ backend: BACKEND, signing: { unguardedForTests: true }, ...options })
@@ -78,4 +78,25 @@ export function childrenOf(pid: number): number[] {
       }
     })
     .map(Number)
+}
+
+/**
+ * Wait until `ready()` holds, polling every few milliseconds. No time limit of its own: a
+ * condition that never comes fails the test by its timeout, so no assertion leans on the clock.
+ */
+export async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise((r) => setTimeout(r, 2))
+}
+
+/** Whether `p` has settled by the next turn of the event loop (i.e. "at once", with no clock). */
+export async function settlesAtOnce(p: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol('pending')
+  const first = await Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise((r) => setImmediate(() => r(pending))),
+  ])
+  return first !== pending
 }

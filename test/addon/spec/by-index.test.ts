@@ -24,8 +24,8 @@ import {
   validatorIndices,
   verifyByIndex,
   verifyMultiByIndex,
-} from '../../src/index.js'
-import { bytes, keys, makeProver, REAL, rejectsWith } from '../helpers.js'
+} from '../../../src/index.js'
+import { bytes, keys, makeProver, REAL, rejectsWith } from '../../support/helpers.js'
 
 const SLOT = 6
 const checkpoint = (n: number) => ({ root: bytes(32, n), slot: n })

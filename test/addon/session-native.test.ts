@@ -3,8 +3,8 @@
  * `npm run test:lean-multisig`). Engine logic in depth is tested with a fake prover in test/session.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildSnapshot, type GroupInput, type GroupResult, type Prover, type SecretKey, type SessionSummary } from '../src/index.js'
-import { REAL, keys, makeProver, message, signAll } from './helpers.js'
+import { buildSnapshot, type GroupInput, type GroupResult, type Prover, type SecretKey, type SessionSummary } from '../../src/index.js'
+import { REAL, keys, makeProver, message, signAll, until } from '../support/helpers.js'
 
 const SLOT = 9
 
@@ -65,7 +65,8 @@ describe.skipIf(REAL)('sessions on the simulated addon', () => {
 
   it('a superseded session never leaks results into the next one', async () => {
     const a = prover.startSession(buildSnapshot(await groups(prover, signers, 4, 2, 2000)), { deadlineMs: 5_000, busy: 'cancel-previous' })
-    await new Promise((r) => setTimeout(r, 20))
+    // Superseded while its first proof runs.
+    await until(() => prover.load.running === 1)
     const b = prover.startSession(buildSnapshot(await groups(prover, signers, 2, 2, 3000)), { deadlineMs: 5_000, busy: 'cancel-previous' })
     const bResults: GroupResult[] = []
     for await (const r of b) bResults.push(r)
@@ -78,17 +79,19 @@ describe.skipIf(REAL)('sessions on the simulated addon', () => {
     accounted(sb)
   })
 
-  it('close() during a proof settles everything and reports the running proof', async () => {
-    const p = makeProver({ simulated: { proveBaseMs: 400 } })
+  it('close() during a proof settles everything, stops the running proof and waits for it', async () => {
+    // Ten-minute proofs: only close()'s cancel can end the running one within its wait.
+    const p = makeProver({ simulated: { proveBaseMs: 600_000 } })
     await p.setup()
     const ks = await keys(p, 2)
-    const session = p.startSession(buildSnapshot(await groups(p, ks, 3, 2, 4000)), { deadlineMs: 10_000 })
-    await new Promise((r) => setTimeout(r, 50))
-    const report = await p.close({ timeoutMs: 10 })
+    const session = p.startSession(buildSnapshot(await groups(p, ks, 3, 2, 4000)), { deadlineMs: 1_200_000 })
+    await until(() => p.load.running === 1)
+    const report = await p.close({ timeoutMs: 10_000 })
     const summary = await session.done
     expect(summary.outcome).toBe('closed')
     accounted(summary)
-    expect(typeof report.proofStillRunning).toBe('boolean')
+    expect(report).toMatchObject({ proofStillRunning: false, sessionsCancelled: 1 })
+    expect(p.load.running).toBe(0)
     await expect(p.aggregate({ message: message(1), slot: SLOT, signatures: [] })).rejects.toMatchObject({ code: 'CLOSED' })
   })
 })
@@ -171,6 +174,8 @@ describe.runIf(REAL)('sessions on leanMultisig', () => {
     const s2 = await second.done
     accounted(s2)
     expect(s2.aggregated).toBe(0)
-    expect(prover.engine.estimator.snapshot()).toBeDefined()
+    // The three proofs of the first session taught the estimator; the cancelled one proved nothing.
+    expect(prover.engine.estimator.snapshot().samples).toBe(3)
+    expect(prover.engine.estimator.estimate(2, 0)).toBeGreaterThan(0)
   })
 })

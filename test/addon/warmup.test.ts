@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_WARM_UP_SIGNERS } from '../src/index.js'
-import { REAL, childrenOf, makeProver, rejectsWith } from './helpers.js'
+import { DEFAULT_WARM_UP_SIGNERS } from '../../src/index.js'
+import { REAL, childrenOf, makeProver, rejectsWith } from '../support/helpers.js'
 
 const probe = makeProver()
 const CAN_ISOLATE = process.platform === 'linux' && probe.capabilities.processIsolationAvailable

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bindingLoadError, cpuLacksRequiredFeatures, hostTarget, prebuiltPackages } from '../src/platform.js'
+import { bindingLoadError, cpuLacksRequiredFeatures, hostTarget, prebuiltPackages } from '../../src/platform.js'
 
 const published = {
   name: 'leanagg',

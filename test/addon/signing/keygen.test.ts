@@ -1,6 +1,6 @@
 /** Large keys (issue 16): keygen runs off the event loop and its promise stops at an abort. */
 import { describe, expect, it } from 'vitest'
-import { BACKEND, REAL, bytes, makeProver, rejectsWith } from '../helpers.js'
+import { BACKEND, REAL, bytes, makeProver, rejectsWith } from '../../support/helpers.js'
 
 // On the simulated backend keygen is instant, so only the real prover can show a busy keygen.
 describe.skipIf(!REAL)(`a large keygen (${BACKEND})`, () => {

@@ -11,8 +11,8 @@ import {
   ValidatorRegistry,
   Validators,
   validatorIndices,
-} from '../../src/index.js'
-import { throwsWith } from '../helpers.js'
+} from '../../../src/index.js'
+import { throwsWith } from '../../support/helpers.js'
 
 const LIMIT = VALIDATOR_REGISTRY_LIMIT
 const indexSet = fc.uniqueArray(fc.integer({ min: 0, max: LIMIT - 1 }), { minLength: 1, maxLength: 200 })

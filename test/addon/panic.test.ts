@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { BACKEND, REAL, keys, makeProver, message, rejectsWith, signAll } from './helpers.js'
+import { BACKEND, REAL, keys, makeProver, message, rejectsWith, signAll } from '../support/helpers.js'
 
 describe.skipIf(REAL)('prover panics (simulated fault injection)', () => {
   it('a panic becomes PROVER_PANIC and the addon keeps working', async () => {
@@ -41,7 +41,7 @@ describe('the host process', () => {
       process.stderr.write(JSON.stringify(codes))
     `
     const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: new URL('..', import.meta.url).pathname,
+      cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env },
       encoding: 'utf8',
       timeout: 600_000,

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildSnapshot, type Prover } from '../src/index.js'
-import { REAL, childrenOf, keys, makeProver, message, rejectsWith, signAll, throwsWith } from './helpers.js'
+import { buildSnapshot, type Prover } from '../../src/index.js'
+import { REAL, childrenOf, keys, makeProver, message, rejectsWith, signAll, throwsWith, until } from '../support/helpers.js'
 
 const LINUX = process.platform === 'linux'
 
@@ -24,17 +24,8 @@ const alive = (pid: number) => {
 
 /** The process proving now: the server hands the work to its spare and forks no other meanwhile. */
 async function provingProcess(): Promise<number> {
-  expect(await until(() => proverProcesses().length === 1)).toBe(true)
+  await until(() => proverProcesses().length === 1)
   return proverProcesses()[0]!
-}
-
-async function until(condition: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (condition()) return true
-    await new Promise((r) => setTimeout(r, 5))
-  }
-  return condition()
 }
 
 const open: Prover[] = []
@@ -78,11 +69,11 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
       const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
       const ac = new AbortController()
       const proof = prover.aggregate(await group(message(1)), { signal: ac.signal })
-      await new Promise((r) => setTimeout(r, 100))
+      await until(() => prover.load.running === 1)
       const pid = await provingProcess()
       ac.abort()
       await rejectsWith(proof, 'ABORTED')
-      expect(await until(() => !alive(pid))).toBe(true)
+      await until(() => !alive(pid))
       await prover.idle() // the lane is free again long before the 10 s proof would have ended
       expect(prover.load).toEqual({ running: 0, queued: 0 })
     },
@@ -94,12 +85,12 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
     async () => {
       const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
       const session = prover.startSession(buildSnapshot([await group(message(1))]), { deadlineMs: 60_000, admission: false })
-      await new Promise((r) => setTimeout(r, 100))
+      await until(() => prover.load.running === 1)
       const pid = await provingProcess()
       session.cancel('test')
       const summary = await session.done
       expect(summary.outcome).toBe('cancelled')
-      expect(await until(() => !alive(pid))).toBe(true)
+      await until(() => !alive(pid))
     },
     30_000,
   )
@@ -109,13 +100,13 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
     async () => {
       const { prover, group } = await isolated({ proveBaseMs: 10_000, burnCpu: true })
       const proof = prover.aggregate(await group(message(1))).catch((e: unknown) => e)
-      await new Promise((r) => setTimeout(r, 100))
+      await until(() => prover.load.running === 1)
       const pid = await provingProcess()
       const report = await prover.close({ timeoutMs: 5000 })
       expect(report.proofStillRunning).toBe(false)
       expect(((await proof) as { code: string }).code).toBe('ABORTED')
       expect(alive(pid)).toBe(false)
-      expect(await until(() => childrenOf(process.pid).length === 0)).toBe(true)
+      await until(() => childrenOf(process.pid).length === 0)
     },
     30_000,
   )

@@ -4,10 +4,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { Prover, type SecretKey } from '../../src/index.js'
-import { BACKEND, bytes, message, rejectsWith } from '../helpers.js'
+import { Prover, type SecretKey } from '../../../src/index.js'
+import { BACKEND, bytes, message, rejectsWith } from '../../support/helpers.js'
 
-const root = new URL('../..', import.meta.url).pathname
+const root = new URL('../../..', import.meta.url).pathname
 const open: Prover[] = []
 function prover(directory?: string): Prover {
   const p = new Prover({ backend: BACKEND, signing: directory === undefined ? {} : { directory } })

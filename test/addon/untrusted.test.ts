@@ -3,8 +3,8 @@
  * fault; malleated bytes never give a claim a second identity; no error names a build path.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type Aggregate, LeanAggError, type Prover, buildSnapshot } from '../src/index.js'
-import { BACKEND, REAL, keys, makeProver, message, rejectsWith, signAll } from './helpers.js'
+import { type Aggregate, LeanAggError, type Prover, buildSnapshot } from '../../src/index.js'
+import { BACKEND, REAL, keys, makeProver, message, rejectsWith, signAll } from '../support/helpers.js'
 
 const SLOT = 4
 /** An absolute path of the build machine: `/x/y...` or `C:\x\y`. */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { BACKEND, bytes, keys, makeProver, message, rejectsWith, throwsWith } from './helpers.js'
+import { BACKEND, bytes, keys, makeProver, message, rejectsWith, throwsWith } from '../support/helpers.js'
 
 describe(`XMSS keys and signatures (${BACKEND})`, () => {
   const prover = makeProver()
@@ -70,7 +70,7 @@ describe(`XMSS keys and signatures (${BACKEND})`, () => {
 
 describe('backend choice', () => {
   it('is explicit: an unknown backend is an error', async () => {
-    const { Prover } = await import('../src/index.js')
+    const { Prover } = await import('../../src/index.js')
     // @ts-expect-error invalid backend on purpose
     throwsWith(() => new Prover({ backend: 'fast' }), 'INVALID_ARGUMENT')
   })
