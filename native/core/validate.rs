@@ -85,19 +85,25 @@ pub fn group_request(
     })
 }
 
-/// Every child must come from `backend`.
+/// A value made by the `kind` backend, given to a prover on `backend`.
+pub fn made_by(kind: BackendKind, backend: BackendKind, what: impl std::fmt::Display) -> Result<()> {
+    if kind == backend {
+        return Ok(());
+    }
+    Err(err(
+        ErrorCode::BackendMismatch,
+        format!(
+            "{what} was made by the {} backend, this prover is {}",
+            kind.as_str(),
+            backend.as_str()
+        ),
+    ))
+}
+
+/// Every item must come from `backend`.
 pub fn same_backend(backend: BackendKind, kinds: impl IntoIterator<Item = BackendKind>, what: &str) -> Result<()> {
     for (i, kind) in kinds.into_iter().enumerate() {
-        if kind != backend {
-            return Err(err(
-                ErrorCode::BackendMismatch,
-                format!(
-                    "{what} {i} was made by the {} backend, this prover is {}",
-                    kind.as_str(),
-                    backend.as_str()
-                ),
-            ));
-        }
+        made_by(kind, backend, format_args!("{what} {i}"))?;
     }
     Ok(())
 }

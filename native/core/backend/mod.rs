@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result};
 use crate::types::*;
+use crate::validate;
 
 pub mod linked;
 pub mod simulated;
@@ -65,16 +66,7 @@ impl<T: Verifier + Prover> Backend for T {}
 
 /// Downcast a payload made by `backend`, or fail with `BACKEND_MISMATCH`.
 pub fn payload<'a, T: 'static>(owner: BackendKind, backend: BackendKind, p: &'a Payload, what: &str) -> Result<&'a T> {
-    if owner != backend {
-        return Err(err(
-            ErrorCode::BackendMismatch,
-            format!(
-                "{what} was made by the {} backend, this prover is {}",
-                owner.as_str(),
-                backend.as_str()
-            ),
-        ));
-    }
+    validate::made_by(owner, backend, what)?;
     p.downcast_ref::<T>()
         .ok_or_else(|| err(ErrorCode::BackendMismatch, format!("{what} has an unexpected payload")))
 }

@@ -149,6 +149,17 @@ fn check_proof_bytes(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Untrusted proof bytes, checked (`check_proof_bytes`) and then decompressed by upstream.
+fn decompress<T>(bytes: &[u8], what: &str, parse: impl FnOnce(&[u8]) -> Option<T>) -> Result<T> {
+    check_proof_bytes(bytes)?;
+    parse(bytes).ok_or_else(|| {
+        err(
+            ErrorCode::InvalidAggregate,
+            format!("bytes are not a leanMultisig {what}"),
+        )
+    })
+}
+
 impl Verifier for LeanMultisigBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::LeanMultisig
@@ -212,13 +223,7 @@ impl Verifier for LeanMultisigBackend {
     }
 
     fn aggregate_from_bytes(&self, bytes: &[u8]) -> Result<Aggregate> {
-        check_proof_bytes(bytes)?;
-        let sig = TypeOneMultiSignature::decompress(bytes).ok_or_else(|| {
-            err(
-                ErrorCode::InvalidAggregate,
-                "bytes are not a leanMultisig type-1 aggregate",
-            )
-        })?;
+        let sig = decompress(bytes, "type-1 aggregate", TypeOneMultiSignature::decompress)?;
         Ok(self.wrap_type1(sig))
     }
 
@@ -227,13 +232,7 @@ impl Verifier for LeanMultisigBackend {
     }
 
     fn merged_from_bytes(&self, bytes: &[u8]) -> Result<Merged> {
-        check_proof_bytes(bytes)?;
-        let merged = TypeTwoMultiSignature::decompress(bytes).ok_or_else(|| {
-            err(
-                ErrorCode::InvalidAggregate,
-                "bytes are not a leanMultisig merged aggregate",
-            )
-        })?;
+        let merged = decompress(bytes, "merged aggregate", TypeTwoMultiSignature::decompress)?;
         if merged.info.is_empty() || merged.info.len() > MAX_MERGE {
             return Err(err(
                 ErrorCode::InvalidAggregate,
