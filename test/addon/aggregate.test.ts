@@ -110,12 +110,11 @@ describe(`type-1 aggregation (${BACKEND})`, () => {
       await rejectsWith(prover.aggregate({ message: msg, slot: SLOT, signatures: good }, { logInvRate: 5 }), 'INVALID_ARGUMENT')
       await rejectsWith(g({ slot: -1 }), 'SLOT_OUT_OF_RANGE')
       await rejectsWith(g({ slot: '1' }), 'INVALID_ARGUMENT')
-      // A valid signature over another message: caught by the cheap XMSS check, before a proof.
+      // A valid signature over another message: caught by the cheap XMSS check, before a proof
+      // (leanMultisig itself would fail it after proving, as PROVER_FAILED).
       const wrong = await signAll(prover, others.slice(0, 1), message(9), SLOT)
-      const started = Date.now()
       const e = await rejectsWith(g({ signatures: [...good, ...wrong] }), 'INVALID_SIGNATURE')
-      expect(e.message).toContain('signature 2')
-      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(e.message).toBe('signature 2 does not verify')
     })
 
     it('needs setup first', async () => {
