@@ -83,9 +83,17 @@ export declare class NativeProver {
   /** Parse untrusted merged-aggregate bytes (at most `maxBytes`). */
   mergedFromBytes(bytes: Uint8Array, maxBytes: number, signal?: AbortSignal | undefined | null): Promise<NativeMerged>
   keygen(seed: Uint8Array, firstSlot: number, lastSlot: number, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
-  /** Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree). */
+  /**
+   * Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree):
+   * KEY_CORRUPTED when the checksum fails.
+   */
   secretKeyFromBytes(bytes: Uint8Array, signal?: AbortSignal | undefined | null): Promise<NativeSecretKey>
-  sign(key: NativeSecretKey, message: Uint8Array, slot: number, signal?: AbortSignal | undefined | null): Promise<Buffer>
+  /**
+   * Sign through `record` (see `NativeSigningRecord`): a slot used for another message is
+   * SLOT_ALREADY_SIGNED, the same message again resolves with the recorded signature, a slot
+   * below the key's high-water mark is SLOT_BELOW_HIGH_WATER unless `allowOutOfOrder`.
+   */
+  sign(key: NativeSecretKey, message: Uint8Array, slot: number, record: NativeSigningRecord, allowOutOfOrder?: boolean | undefined | null, signal?: AbortSignal | undefined | null): Promise<Buffer>
   verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number, signal?: AbortSignal | undefined | null): Promise<boolean>
   /** Synchronous twin of `verifySignature` (XMSS verification takes well under a millisecond). */
   verifySignatureSync(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, slot: number): boolean
@@ -107,10 +115,37 @@ export declare class NativeSecretKey {
   get firstSlot(): number
   get lastSlot(): number
   /**
-   * SECRET_KEY_BYTES bytes: the 32-byte seed, then first and last slot (u32 little-endian).
-   * Key generation is deterministic, so these bytes are the whole secret.
+   * SECRET_KEY_BYTES bytes: magic `LAGK`, version 1, the 32-byte seed, first and last slot
+   * (u32 little-endian), SHA3-256 checksum. Key generation is deterministic, so these bytes are
+   * the whole secret (the layout's one home: `leanagg_signing::key_bytes`).
    */
   toBytes(): Buffer
+}
+
+/** Where a prover records what its keys signed. */
+export declare class NativeSigningRecord {
+  /** A durable record in `directory` (created if missing), or an in-memory one without it. */
+  constructor(directory?: string | undefined | null)
+  /** No record: every `sign` signs, whatever was signed before. For tests only. */
+  static unguardedForTests(): NativeSigningRecord
+  get kind(): SigningRecordKind
+  /**
+   * Take a key's record now (KEY_LOCKED if another prover or process holds it); it is otherwise
+   * taken by the key's first signature.
+   */
+  acquire(publicKey: Uint8Array, signal?: AbortSignal | undefined | null): Promise<void>
+  /**
+   * Histories of the given keys, or of every key the record holds (durable: every key in its
+   * directory).
+   */
+  exportRecords(publicKeys?: Array<Uint8Array> | undefined | null, signal?: AbortSignal | undefined | null): Promise<Array<KeySigningRecord>>
+  /**
+   * Merge histories (all or nothing: a slot recorded here with another message refuses the
+   * whole import with SLOT_ALREADY_SIGNED). Resolves with the number of slots added.
+   */
+  importRecords(records: Array<KeySigningRecord>, signal?: AbortSignal | undefined | null): Promise<number>
+  /** Let go of every key this record holds (the prover closes). */
+  release(): void
 }
 
 /** Backends compiled into this addon. */
@@ -146,7 +181,7 @@ export type CrashKind = 'abort' | 'segfault' | 'stack-overflow' | 'out-of-memory
 export declare const DEFAULT_LOG_INV_RATE: number
 
 /** The stable codes of the addon's errors; src/errors.ts adds those of the TypeScript layer. */
-export type ErrorCode = 'INVALID_LENGTH' | 'INVALID_ENCODING' | 'INVALID_ARGUMENT' | 'INVALID_SIGNATURE' | 'INVALID_CHILD' | 'INVALID_AGGREGATE' | 'MESSAGE_MISMATCH' | 'TOO_MANY_CHILDREN' | 'TOO_MANY_SIGNERS' | 'DUPLICATE_SIGNER' | 'EMPTY_GROUP' | 'SLOT_OUT_OF_RANGE' | 'TOO_LARGE' | 'NOT_SET_UP' | 'BACKEND_UNAVAILABLE' | 'BACKEND_MISMATCH' | 'PROVER_FAILED' | 'PROVER_PANIC' | 'PROVER_CRASHED' | 'PROVER_OUT_OF_MEMORY' | 'ABORTED'
+export type ErrorCode = 'INVALID_LENGTH' | 'INVALID_ENCODING' | 'INVALID_ARGUMENT' | 'INVALID_SIGNATURE' | 'INVALID_CHILD' | 'INVALID_AGGREGATE' | 'MESSAGE_MISMATCH' | 'TOO_MANY_CHILDREN' | 'TOO_MANY_SIGNERS' | 'DUPLICATE_SIGNER' | 'EMPTY_GROUP' | 'SLOT_OUT_OF_RANGE' | 'TOO_LARGE' | 'NOT_SET_UP' | 'BACKEND_UNAVAILABLE' | 'BACKEND_MISMATCH' | 'PROVER_FAILED' | 'PROVER_PANIC' | 'PROVER_CRASHED' | 'PROVER_OUT_OF_MEMORY' | 'ABORTED' | 'SLOT_ALREADY_SIGNED' | 'SLOT_BELOW_HIGH_WATER' | 'KEY_LOCKED' | 'SIGNING_RECORD_FAILED' | 'KEY_CORRUPTED'
 
 /** Every error code the addon throws, in declaration order. */
 export declare function errorCodes(): Array<ErrorCode>
@@ -170,6 +205,16 @@ export interface IsolationOptions {
   process: boolean
   /** With `process`: a proof's own memory above what it shares with the server. */
   maxProofMemoryBytes?: number
+}
+
+/**
+ * A key's signing history: every slot it signed, and the floor at or below which every slot counts
+ * as used (set by an import that gave only a high-water mark).
+ */
+export interface KeySigningRecord {
+  publicKey: string
+  floor?: number
+  signed: Array<SignedSlotRecord>
 }
 
 /** Children of one type-1 aggregate (leanMultisig's MAX_RECURSIONS). */
@@ -216,7 +261,7 @@ export declare const PUBLIC_KEY_BYTES: number
  */
 export declare function reportedExternalMemory(): number
 
-/** `SecretKey.toBytes()`: seed (32), first and last slot (u32 little-endian). */
+/** `SecretKey.toBytes()`: magic, version, seed (32), first and last slot, SHA3-256 checksum. */
 export declare const SECRET_KEY_BYTES: number
 
 /** A signature: 302 field elements. */
@@ -228,6 +273,16 @@ export interface SignatureItem {
   signature: Uint8Array
   slot: number
 }
+
+/** One signed slot of a key, hex-encoded (`0x...`) as in the JSON interchange. */
+export interface SignedSlotRecord {
+  slot: number
+  message: string
+  signature?: string
+}
+
+/** What keeps a signing record: a directory, memory, or nothing (tests only). */
+export type SigningRecordKind = 'durable' | 'memory' | 'unguarded-for-tests'
 
 /** Latency model and fault injection of the simulated backend (ignored by leanMultisig). */
 export interface SimulatedOptions {

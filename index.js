@@ -864,3 +864,4 @@ module.exports.PUBLIC_KEY_BYTES = nativeBinding.PUBLIC_KEY_BYTES
 module.exports.reportedExternalMemory = nativeBinding.reportedExternalMemory
 module.exports.SECRET_KEY_BYTES = nativeBinding.SECRET_KEY_BYTES
 module.exports.SIGNATURE_BYTES = nativeBinding.SIGNATURE_BYTES
+module.exports.SigningRecordKind = nativeBinding.SigningRecordKind

@@ -46,5 +46,6 @@ export type {
   NativeAggregate,
   NativeMerged,
   NativeSecretKey,
+  SigningRecordKind,
   SimulatedOptions,
 } from '../index.js'

@@ -27,7 +27,7 @@ impl<T> Job<T> {
 
     /// napi calls this from a C callback: a panic escaping here would abort Node, so the whole
     /// job runs under the panic guard, not only its backend calls.
-    fn run(&mut self) -> Result<T> {
+    pub(crate) fn run(&mut self) -> Result<T> {
         let work = self.work.take();
         leanagg_core::panic_guard::guard("job", || match work {
             Some(work) => work(),

@@ -121,10 +121,7 @@ impl NativeProver {
 }
 
 /// Key generation on the prover pool (deterministic: the same seed and range, the same key).
-fn keygen(
-    verifier: &dyn leanagg_core::backend::Verifier,
-    s: KeyParts,
-) -> leanagg_core::error::Result<NativeSecretKey> {
+fn keygen(verifier: &dyn leanagg_core::backend::Verifier, s: KeyParts) -> leanagg_core::error::Result<NativeSecretKey> {
     let key = ops::run("keygen", || verifier.keygen(s.seed, s.first_slot, s.last_slot))?;
     Ok(NativeSecretKey::new(key))
 }

@@ -13,6 +13,7 @@ use leanagg_signing::record::{hex, parse_hex};
 use leanagg_signing::{KeyHistory, RecordKind, SignedSlot, SigningRecord};
 
 use crate::job::tasks;
+use crate::throw::OrThrow;
 
 /// One signed slot of a key, hex-encoded (`0x...`) as in the JSON interchange.
 #[napi(object)]
@@ -38,6 +39,14 @@ tasks! {
     AcquireTask: () => ();
     ExportRecordsTask: Vec<KeySigningRecord> => Vec<KeySigningRecord>;
     ImportRecordsTask: u32 => u32;
+}
+
+/// What keeps a signing record: a directory, memory, or nothing (tests only).
+#[napi(string_enum = "kebab-case")]
+pub enum SigningRecordKind {
+    Durable,
+    Memory,
+    UnguardedForTests,
 }
 
 /// Where a prover records what its keys signed.
@@ -109,12 +118,14 @@ impl NativeSigningRecord {
     #[napi(constructor)]
     pub fn new(directory: Option<String>) -> Result<Self> {
         let kind = match directory {
-            Some(d) if d.is_empty() => return Err(err(ErrorCode::InvalidArgument, "signing.directory is empty").into()),
+            Some(d) if d.is_empty() => {
+                return Err(err(ErrorCode::InvalidArgument, "signing.directory is empty")).or_throw()
+            }
             Some(d) => RecordKind::Durable(PathBuf::from(d)),
             None => RecordKind::Memory,
         };
         Ok(Self {
-            inner: Arc::new(SigningRecord::new(kind)?),
+            inner: Arc::new(SigningRecord::new(kind).or_throw()?),
         })
     }
 
@@ -126,12 +137,12 @@ impl NativeSigningRecord {
         }
     }
 
-    #[napi(getter, ts_return_type = "'durable' | 'memory' | 'unguarded-for-tests'")]
-    pub fn kind(&self) -> &'static str {
+    #[napi(getter)]
+    pub fn kind(&self) -> SigningRecordKind {
         match self.inner.kind() {
-            RecordKind::Durable(_) => "durable",
-            RecordKind::Memory => "memory",
-            RecordKind::UnguardedForTests => "unguarded-for-tests",
+            RecordKind::Durable(_) => SigningRecordKind::Durable,
+            RecordKind::Memory => SigningRecordKind::Memory,
+            RecordKind::UnguardedForTests => SigningRecordKind::UnguardedForTests,
         }
     }
 

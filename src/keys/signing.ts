@@ -5,7 +5,7 @@
 import { abortable } from '../abort.js'
 import { closedError, LeanAggError } from '../errors.js'
 import { callSync } from '../native-errors.js'
-import { native, type NativeSigningRecord } from '../native.js'
+import { native, type NativeSigningRecord, type SigningRecordKind } from '../native.js'
 import type { OpOptions } from '../types.js'
 import { fromInterchange, toInterchange, type SigningInterchange } from './interchange.js'
 
@@ -33,7 +33,7 @@ export interface SignOptions extends OpOptions {
   allowOutOfOrder?: boolean
 }
 
-export type SigningRecordKind = 'durable' | 'memory' | 'unguarded-for-tests'
+export type { SigningRecordKind }
 
 export interface ExportOptions extends OpOptions {
   /** Only these keys (32-byte public keys); default every key of the record. */
