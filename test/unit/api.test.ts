@@ -44,7 +44,16 @@ describe('package surface', () => {
 
   it("ERROR_CODES lists the addon's codes, then the TypeScript layer's own", () => {
     expect(api.ERROR_CODES.slice(0, native.errorCodes().length)).toEqual(native.errorCodes())
-    expect(api.ERROR_CODES.slice(native.errorCodes().length)).toEqual(['CLOSED', 'SESSION_SEALED', 'UNSUPPORTED_PLATFORM', 'BINDING_NOT_FOUND'])
+    expect(api.ERROR_CODES.slice(native.errorCodes().length)).toEqual([
+      'CLOSED',
+      'SESSION_SEALED',
+      'UNSUPPORTED_PLATFORM',
+      'BINDING_NOT_FOUND',
+      'VALIDATOR_INDEX_OUT_OF_RANGE',
+      'DUPLICATE_VALIDATOR',
+      'PARTICIPANTS_MISMATCH',
+      'WRONG_PASSPHRASE',
+    ])
   })
 
   it('the simulated backend is always built; the real one only in the real-prover build', () => {

@@ -16,9 +16,9 @@ describe('release workflow', () => {
     expect(new Set(entries.map((e) => e.runner)).size).toBe(entries.length)
   })
 
-  it('names the revision the real-prover package pins', () => {
+  it('names the revision the real-prover backend pins', () => {
     const rev = /LEAN_MULTISIG_REV: ([0-9a-f]{40})/.exec(workflow)?.[1]
-    const manifest = readFileSync(join(root, 'native/lean-multisig/Cargo.toml'), 'utf8')
+    const manifest = readFileSync(join(root, 'native/lean-multisig/backend/Cargo.toml'), 'utf8')
     expect(rev).toBeDefined()
     expect(manifest).toContain(`git = "https://github.com/leanEthereum/leanMultisig", rev = "${rev}"`)
   })
