@@ -27,8 +27,8 @@
  * @property {number | undefined} stoppedIn the slot running when Ctrl-C stopped the run
  * @property {boolean} sessionSkippedByStop the stopped slot ended before its session started
  * @property {{ p99: number, max: number }} loop event-loop delay over the whole run, ms
- * @property {Map<string, { data: import('leanagg').AttestationData, result: import('leanagg').GroupResult }>} widest
- *   the widest aggregate published for each attestation data (`slot/data`)
+ * @property {Map<string, { signed: import('leanagg').SignedAggregatedAttestation, signers: number }>} widest
+ *   the widest aggregate published for each attestation data (`slot/data`), as published
  */
 
 const COLUMNS = [

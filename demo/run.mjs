@@ -17,7 +17,7 @@ import { buildSnapshot } from 'leanagg'
 import { AttestationPool } from './pool.mjs'
 import { publishLine, slotLine, tableHeader } from './report.mjs'
 import { SlotClock } from './slot-clock.mjs'
-import { attestationData, publishedBytes, receivedVote, voteBytes } from './spec.mjs'
+import { attestationData, publish as published, receivedVote, voteBytes } from './spec.mjs'
 import { planSlot } from './workload.mjs'
 
 /** @typedef {import('leanagg').Prover} Prover */
@@ -64,7 +64,7 @@ export async function runSlots({ prover, keys, registry, options, out, signal })
   /** @type {Map<number, { p99: number, max: number }>} */
   const loops = new Map()
   /** The widest aggregate published for each attestation data, by `slot/data`: what a block takes. */
-  /** @type {Map<string, { data: import('leanagg').AttestationData, result: import('leanagg').GroupResult }>} */
+  /** @type {Map<string, { signed: import('leanagg').SignedAggregatedAttestation, signers: number }>} */
   const widest = new Map()
   let current = first - 1
   let printed = first - 1
@@ -204,10 +204,10 @@ export async function runSlots({ prover, keys, registry, options, out, signal })
     for await (const result of session) {
       const m = /** @type {GroupMeta} */ (record.meta[result.index])
       pool.publish(m.slot, m.data, result.aggregate)
-      const data = attestationData(m.slot, m.data)
-      record.gossipBytes += publishedBytes(registry, data, result)
+      const { signed, bytes } = published(registry, attestationData(m.slot, m.data), result)
+      record.gossipBytes += bytes
       const key = `${m.slot}/${m.data}`
-      if ((widest.get(key)?.result.signerCount ?? 0) < result.signerCount) widest.set(key, { data, result })
+      if ((widest.get(key)?.signers ?? 0) < result.signerCount) widest.set(key, { signed, signers: result.signerCount })
       const proof = {
         index: result.index,
         label: m.label,

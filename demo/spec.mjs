@@ -18,7 +18,6 @@ import {
   bindingsOf,
   mergeByIndex,
   signedAggregatedAttestation,
-  toSingleMessageAggregate,
   verifyMultiByIndex,
 } from 'leanagg'
 
@@ -66,9 +65,13 @@ export function receivedVote(/** @type {ValidatorRegistry} */ registry, /** @typ
   return attestationGroup(registry, SignedAttestation.deserialize(bytes), priority)
 }
 
-/** What the aggregator publishes for a session result: its gossip size in bytes. */
-export function publishedBytes(/** @type {ValidatorRegistry} */ registry, /** @type {AttestationData} */ data, /** @type {GroupResult} */ result) {
-  return SignedAggregatedAttestation.serialize(signedAggregatedAttestation(registry, data, result)).length
+/**
+ * What the aggregator publishes for a session result, and its gossip bytes. The proof is encoded
+ * once, here; a block later takes the same SingleMessageAggregate.
+ */
+export function publish(/** @type {ValidatorRegistry} */ registry, /** @type {AttestationData} */ data, /** @type {GroupResult} */ result) {
+  const signed = signedAggregatedAttestation(registry, data, result)
+  return { signed, bytes: SignedAggregatedAttestation.serialize(signed).length }
 }
 
 /**
@@ -88,11 +91,11 @@ export function publishedBytes(/** @type {ValidatorRegistry} */ registry, /** @t
  * @param {{ prover: Prover, registry: ValidatorRegistry }} builder
  * @param {{ prover: Prover, registry: ValidatorRegistry }} verifier
  * @param {number} slot
- * @param {{ data: AttestationData, result: GroupResult }[]} best
+ * @param {{ signed: import('leanagg').SignedAggregatedAttestation, signers: number }[]} best as published
  * @returns {Promise<BlockReport>}
  */
 export async function buildAndVerifyBlock(builder, verifier, slot, best) {
-  const parts = best.map(({ data, result }) => ({ data, aggregate: toSingleMessageAggregate(builder.registry, result) }))
+  const parts = best.map(({ signed }) => ({ data: signed.data, aggregate: signed.proof }))
   const started = performance.now()
   const multi = await mergeByIndex(
     builder.prover,
@@ -114,7 +117,7 @@ export async function buildAndVerifyBlock(builder, verifier, slot, best) {
   return {
     slot,
     attestations: parts.length,
-    signers: best.reduce((n, b) => n + b.result.signerCount, 0),
+    signers: best.reduce((n, b) => n + b.signers, 0),
     bytes: proofBytes.length + bodyBytes.length,
     mergeMs,
     verified,
