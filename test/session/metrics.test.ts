@@ -1,3 +1,4 @@
+import * as prom from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { AggregationEngine } from '../../src/session/engine.js'
 import { EngineMetrics, METRIC_NAMES, signerBucket } from '../../src/session/metrics.js'
@@ -77,12 +78,6 @@ describe('metrics', () => {
   })
 
   it('registers with a prom-client Registry under the dashboard names', async () => {
-    let prom: typeof import('prom-client')
-    try {
-      prom = await import('prom-client')
-    } catch {
-      return // optional peer dependency not installed
-    }
     const registry = new prom.Registry()
     const { clock, prover } = setup()
     const engine = new AggregationEngine({ prover, clock, logger: noopLogger, prometheus: { registry } })
