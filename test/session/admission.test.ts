@@ -7,10 +7,10 @@ import { AggregationEngine } from '../../src/session/engine.js'
 import type { EngineOptions } from '../../src/session/engine.js'
 import type { GroupResult, SessionSummary } from '../../src/session/outcomes.js'
 import type { AggregationGroup } from '../../src/types.js'
-import { FakeProver, fakeAggregate, group } from './fake-prover.js'
-import { ManualClock } from '../../src/testing.js'
+import { FakeProver, fakeAggregate, ManualClock } from '../../src/testing.js'
+import { group } from '../support/fake-groups.js'
 import { noopLogger } from '../../src/logger.js'
-import type { FakeProverOptions } from './fake-prover.js'
+import type { FakeProverOptions } from '../../src/testing.js'
 
 const SLOT_MS = 4000
 

@@ -5,10 +5,10 @@ import type { EngineOptions } from '../../src/session/engine.js'
 import type { GroupResult } from '../../src/session/outcomes.js'
 import type { EngineStatus } from '../../src/session/status.js'
 import type { GroupProver } from '../../src/session/types.js'
-import { FakeProver, group } from './fake-prover.js'
-import { ManualClock } from '../../src/testing.js'
+import { FakeProver, ManualClock } from '../../src/testing.js'
+import { group } from '../support/fake-groups.js'
 import { noopLogger } from '../../src/logger.js'
-import type { FakeProverOptions } from './fake-prover.js'
+import type { FakeProverOptions } from '../../src/testing.js'
 
 function setup(proverOpts: FakeProverOptions = {}, engineOpts: Partial<EngineOptions> = {}) {
   const clock = new ManualClock()

@@ -2,8 +2,8 @@ import * as prom from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { AggregationEngine } from '../../src/session/engine.js'
 import { EngineMetrics, METRIC_NAMES, signerBucket } from '../../src/session/metrics.js'
-import { FakeProver, group } from './fake-prover.js'
-import { ManualClock } from '../../src/testing.js'
+import { FakeProver, ManualClock } from '../../src/testing.js'
+import { group } from '../support/fake-groups.js'
 import { noopLogger } from '../../src/logger.js'
 
 async function scenario(engine: AggregationEngine, clock: ManualClock) {
