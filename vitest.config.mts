@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
 // The default suite: simulated backend, fast. `npm run test:lean-multisig` runs the same files
-// against the real prover (vitest.lean-multisig.config.ts).
+// against the real prover (vitest.lean-multisig.config.mts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

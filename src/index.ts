@@ -54,5 +54,6 @@ export {
 export * from './session/index.js'
 export * from './spec/index.js'
 export * from './ssz.js'
-export { ManualClock, seededRandom, settlePromises } from './testing.js'
+export { decodeFakeAggregate, FakeProver, fakeAggregate, ManualClock, seededRandom, settlePromises } from './testing.js'
+export type { FakeCall, FakeProverOptions } from './testing.js'
 export type { AggregateOptions, AggregationGroup, OpOptions, SignedBy } from './types.js'

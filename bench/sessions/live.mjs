@@ -5,12 +5,12 @@
 // then (mode 'snapshot'). `liveRun` is the older snapshot run of the devnet-like workloads.
 // The prover pool is sized once per process, so a lanes x threads sweep runs each combination
 // in its own child process (see sessions.mjs --live --lanes 1,2 --threads 1,2).
-import { Prover, noopLogger } from 'leanagg'
+import { Prover, groupKey, noopLogger } from 'leanagg'
 import { ARRIVAL_TIMING, arrivalTally, makeArrivalWorkload, snapshotOf } from './arrivals.mjs'
 import { proveModel } from './model.mjs'
 import { engineView } from './open.mjs'
 import { TIMING, tally } from './replay.mjs'
-import { keyOf, messageOf } from './sim.mjs'
+import { messageOf } from './sim.mjs'
 import { makeWorkload } from './workload.mjs'
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
@@ -113,7 +113,7 @@ export async function liveArrivalRun({
   for (const [i, w] of work.entries()) {
     const start = slotStartOf(w.slot)
     const deadlineAt = start + ARRIVAL_TIMING.deadlineAt
-    const indexOf = new Map(w.groups.map((g, index) => [keyOf(messageOf(w.slot, index, g.jitter), w.slot), index]))
+    const indexOf = new Map(w.groups.map((g, index) => [groupKey(messageOf(w.slot, index, g.jitter), w.slot), index]))
     if (mode === 'open') {
       await sleep(start - Date.now())
       const session = prover.openSession({ deadlineAt, cutoffAt: start + ARRIVAL_TIMING.snapshotAt, late: 'deliver', ...(lanes > 1 && { concurrency: lanes }) })

@@ -1,10 +1,10 @@
 // Arrival workloads under every policy, on the simulated clock and prover: the snapshot policies
 // (the clients', leanagg's snapshot default) take the votes that arrived by interval 2; leanagg's
 // open session takes each vote as it arrives. All are scored by arrivals.mjs's tally.
-import { AggregationEngine, ManualClock, noopLogger } from 'leanagg'
+import { AggregationEngine, ManualClock, groupKey, noopLogger } from 'leanagg'
 import { ARRIVAL_TIMING, arrivalTally, snapshotOf } from './arrivals.mjs'
 import { replay } from './replay.mjs'
-import { CpuProver, SIGNATURE, keyOf, messageOf, publicKey } from './sim.mjs'
+import { SIGNATURE, cpuProver, messageOf, publicKey } from './sim.mjs'
 
 /** A snapshot policy (replay.mjs's) over the votes that arrived by interval 2; scored by arrival. */
 export async function replaySnapshot(workload, makePolicy, { model, lanes, variant }) {
@@ -23,7 +23,7 @@ export async function replaySnapshot(workload, makePolicy, { model, lanes, varia
         signers: g.raw.length,
         at: e.at,
         provedAt: e.at,
-        key: keyOf(messageOf(e.slot, e.index, g.jitter), e.slot),
+        key: groupKey(messageOf(e.slot, e.index, g.jitter), e.slot),
       }
     })
   const slotStartOf = (slot) => t0 + (slot - 1) * ARRIVAL_TIMING.slotMs
@@ -42,7 +42,7 @@ export async function replayOpen(
   const clock = new ManualClock()
   const t0 = clock.now()
   const slotStartOf = (slot) => t0 + (slot - 1) * ARRIVAL_TIMING.slotMs
-  const prover = new CpuProver(clock, model, { lanes: 1 })
+  const prover = cpuProver(clock, model, { lanes: 1 })
   const engine = new AggregationEngine({ prover, clock, logger: noopLogger })
   const results = []
   const summaries = []
@@ -63,7 +63,7 @@ export async function replayOpen(
       const indexOf = new Map()
       for (const [index, g] of w.groups.entries()) {
         const message = messageOf(w.slot, index, g.jitter)
-        indexOf.set(keyOf(message, w.slot), index)
+        indexOf.set(groupKey(message, w.slot), index)
         for (const [k, id] of g.raw.entries()) {
           clock.setTimeout(
             () => {
@@ -95,10 +95,10 @@ export async function replayOpen(
   }
   const last = workload.at(-1)?.slot ?? 0
   await clock.runUntil(slotStartOf(last) + 120_000)
-  const row = { name, ...arrivalTally(workload, results, prover.log, model, { slotStartOf }) }
+  const row = { name, ...arrivalTally(workload, results, prover.calls, model, { slotStartOf }) }
   const out = { ...row, refused, engine: engineView(summaries, results), headMisses: headMisses(workload, row.missedHead, results, slotStartOf) }
   // For analysis scripts, not the report: every result and proof.
-  Object.defineProperty(out, 'trace', { value: { results, log: prover.log, slotStartOf } })
+  Object.defineProperty(out, 'trace', { value: { results, log: prover.calls, slotStartOf } })
   return out
 }
 

@@ -1,6 +1,6 @@
 // Replays a workload under one policy on a simulated clock and tallies what it aggregated.
 import { ManualClock } from 'leanagg'
-import { CpuProver, groupInputs } from './sim.mjs'
+import { cpuProver, groupInputs } from './sim.mjs'
 import { gainOf, isTrivial } from './workload.mjs'
 
 /** Slot timing: 4 s slots; aggregation starts at interval 2 (1.6 s) and must finish within 750 ms. */
@@ -16,7 +16,7 @@ export async function replay(workload, makePolicy, { model, lanes = Infinity, ti
   const t0 = clock.now()
   const tickOf = (slot) => t0 + (slot - 1) * timing.slotMs + timing.intervalMs
   const events = []
-  const prover = new CpuProver(clock, model, { lanes })
+  const prover = cpuProver(clock, model, { lanes })
   const policy = makePolicy(
     {
       clock,
@@ -33,8 +33,8 @@ export async function replay(workload, makePolicy, { model, lanes = Infinity, ti
   // Run well past the last slot so every late proof ends and every session settles.
   await clock.runUntil(tickOf(last) + 120_000)
   // `trace` (events, the prover's log, the clock's start) is for arrival workloads, which score it their own way.
-  const trace = { events, log: prover.log, t0 }
-  return { name: policy.name, ...tally(workload, events, prover.log, (slot) => tickOf(slot) + timing.deadlineMs), policy, trace }
+  const trace = { events, log: prover.calls, t0 }
+  return { name: policy.name, ...tally(workload, events, prover.calls, (slot) => tickOf(slot) + timing.deadlineMs), policy, trace }
 }
 
 /**

@@ -1,113 +1,25 @@
 // A prover whose proofs share a CPU, on leanagg's ManualClock, so that every policy (leanagg's
 // engine included) replays the same slots deterministically in milliseconds of real time.
-
-const ABORTED = () => Object.assign(new Error('the operation was aborted'), { name: 'AbortError', code: 'ABORTED' })
+import { FakeProver } from 'leanagg'
 
 /**
- * leanagg's `GroupProver` over a shared CPU: up to `lanes` proofs run at once (the rest queue, as
- * in leanagg's proving lane) and k proofs at once each advance at 1/slowdown(k) of solo speed.
- * Like the real prover, an aborted call rejects at once but its native work runs to the end.
- * `log` keeps every proof: { slot, key, queuedAt, startedAt, endedAt, abandoned }.
+ * leanagg's `FakeProver` over a shared CPU, timed by `model`: up to `lanes` proofs run at once (the
+ * rest queue, as in leanagg's proving lane) and k proofs at once each advance at 1/slowdown(k) of
+ * solo speed. Like the real prover, an aborted call rejects at once but its native work runs to the
+ * end. `prover.calls` keeps every proof: { slot, key, queuedAt, startedAt, endedAt, aborted, ... }.
  */
-export class CpuProver {
-  log = []
-  #clock
-  #model
-  #lanes
-  #queue = []
-  #running = new Set()
-  #since = 0
-  #timer
-  #idle = []
-
-  constructor(clock, model, { lanes = 1 } = {}) {
-    this.#clock = clock
-    this.#model = model
-    this.#lanes = lanes
-    if (Number.isFinite(lanes)) this.maxConcurrentProofs = lanes
-  }
-
-  aggregate(group, { signal } = {}) {
-    if (signal?.aborted) return Promise.reject(ABORTED())
-    const entry = { slot: group.slot, key: keyOf(group.message, group.slot), queuedAt: this.#clock.now(), abandoned: false }
-    this.log.push(entry)
-    const ms = this.#model.soloMs(
-      group.signatures.length,
-      (group.children ?? []).map((c) => c.signers.length),
-      jitterOf(group.message),
-    )
-    return new Promise((resolve, reject) => {
-      let settled = false
-      const job = {
-        left: ms,
-        finish: () => {
-          entry.endedAt = this.#clock.now()
-          if (!settled) resolve(fakeAggregate(group))
-          settled = true
-        },
-      }
-      const start = () => {
-        entry.startedAt = this.#clock.now()
-        this.#advance()
-        this.#running.add(job)
-        this.#schedule()
-      }
-      signal?.addEventListener(
-        'abort',
-        () => {
-          entry.abandoned = true
-          const i = this.#queue.indexOf(start)
-          if (i >= 0) this.#queue.splice(i, 1) // never starts
-          if (!settled) reject(ABORTED())
-          settled = true
-        },
-        { once: true },
-      )
-      if (this.#running.size < this.#lanes) start()
-      else this.#queue.push(start)
-    })
-  }
-
-  async verifyAggregate() {
-    return true
-  }
-
-  idle() {
-    if (this.#running.size === 0 && this.#queue.length === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#idle.push(resolve))
-  }
-
-  #advance() {
-    const now = this.#clock.now()
-    const rate = 1 / this.#model.slowdown(this.#running.size)
-    for (const job of this.#running) job.left -= (now - this.#since) * rate
-    this.#since = now
-  }
-
-  #schedule() {
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    if (this.#running.size === 0) return
-    const first = Math.min(...[...this.#running].map((j) => j.left))
-    this.#timer = this.#clock.setTimeout(() => this.#onTimer(), Math.max(0, first * this.#model.slowdown(this.#running.size)))
-  }
-
-  #onTimer() {
-    this.#timer = undefined
-    this.#advance()
-    for (const job of [...this.#running]) {
-      if (job.left > 1e-3) continue // below the clock's resolution at epoch-sized times
-      this.#running.delete(job)
-      job.finish()
-    }
-    while (this.#running.size < this.#lanes && this.#queue.length > 0) this.#queue.shift()()
-    this.#schedule()
-    if (this.#running.size === 0 && this.#queue.length === 0) for (const w of this.#idle.splice(0)) w()
-  }
-}
-
-export function keyOf(message, slot) {
-  return `${Buffer.from(message).toString('hex')}:${slot}`
+export function cpuProver(clock, model, { lanes = 1 } = {}) {
+  return new FakeProver(clock, {
+    lanes,
+    latency: (group) =>
+      model.soloMs(
+        group.signatures.length,
+        (group.children ?? []).map((c) => c.signers.length),
+        jitterOf(group.message),
+      ),
+    slowdown: (k) => model.slowdown(k),
+    aggregate: fakeAggregate,
+  })
 }
 
 // ---- leanagg inputs for abstract workload groups ---------------------------------------------

@@ -4,6 +4,7 @@
  */
 import { LeanAggError } from '../errors.js'
 import { noopLogger } from '../logger.js'
+import { DEFAULT_CLOSE_TIMEOUT_MS } from '../prover-options.js'
 import { systemClock, within } from './clock.js'
 import { OnlineCostEstimator } from './estimator.js'
 import type { CostEstimator, CostPrior } from './estimator.js'
@@ -49,7 +50,7 @@ export interface EngineOptions {
 }
 
 export interface CloseOptions {
-  /** Upper bound on how long `close()` waits. Default 2000. */
+  /** Upper bound on how long `close()` waits. Default DEFAULT_CLOSE_TIMEOUT_MS (2000). */
   timeoutMs?: number
 }
 
@@ -238,11 +239,11 @@ export class AggregationEngine {
 
   /**
    * Refuse new work, cancel what runs, settle every promise. Resolves within about `timeoutMs`
-   * (never rejects); idempotent.
+   * (default DEFAULT_CLOSE_TIMEOUT_MS, 2000) and never rejects; idempotent.
    */
   close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.#closing) return this.#closing
-    const timeoutMs = checkMs(options.timeoutMs ?? 2000, 'timeoutMs')
+    const timeoutMs = checkMs(options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS, 'timeoutMs')
     const stopped = [...this.#queue.splice(0), ...(this.#current ? [this.#current] : []), ...this.#finishingLate]
     this.#current = undefined
     this.#finishingLate.clear()

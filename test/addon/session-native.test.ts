@@ -1,6 +1,7 @@
 /**
  * Session scenarios against the addon itself (simulated backend by default, leanMultisig with
- * `npm run test:lean-multisig`). Engine logic in depth is tested with a fake prover in test/session.
+ * `npm run test:lean-multisig`). Engine logic in depth is tested with a fake prover in
+ * test/unit/session.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildSnapshot, type GroupInput, type GroupResult, type Prover, type SecretKey, type SessionSummary } from '../../src/index.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_COST_PRIOR, OnlineCostEstimator } from '../../src/session/estimator.js'
+import { DEFAULT_COST_PRIOR, OnlineCostEstimator } from '../../../src/session/estimator.js'
 
 describe('OnlineCostEstimator', () => {
   it('starts from the prior', () => {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { LeanAggError } from '../../src/errors.js'
-import { AggregationEngine } from '../../src/session/engine.js'
-import type { EngineOptions } from '../../src/session/engine.js'
-import type { GroupResult, SessionSummary } from '../../src/session/outcomes.js'
-import { buildSnapshot } from '../../src/session/snapshot.js'
-import type { Aggregate } from '../../src/aggregate.js'
-import type { AggregationGroup } from '../../src/types.js'
-import { FakeProver, group, keyOf } from './fake-prover.js'
-import { ManualClock } from '../../src/testing.js'
-import { noopLogger } from '../../src/logger.js'
-import type { FakeProverOptions } from './fake-prover.js'
+import { LeanAggError } from '../../../src/errors.js'
+import { AggregationEngine } from '../../../src/session/engine.js'
+import type { EngineOptions } from '../../../src/session/engine.js'
+import type { GroupResult, SessionSummary } from '../../../src/session/outcomes.js'
+import { buildSnapshot, groupKey } from '../../../src/session/snapshot.js'
+import type { Aggregate } from '../../../src/aggregate.js'
+import type { AggregationGroup } from '../../../src/types.js'
+import { FakeProver, ManualClock } from '../../../src/testing.js'
+import { group } from '../../support/fake-groups.js'
+import { noopLogger } from '../../../src/logger.js'
+import type { FakeProverOptions } from '../../../src/testing.js'
 
 /** Latency 10 ms per signature unless overridden. */
 function setup(proverOpts: FakeProverOptions = {}, engineOpts: Partial<EngineOptions> = {}) {
@@ -253,7 +253,7 @@ describe('session', () => {
       expect(s.aggregated + s.skipped + s.failed + s.cancelled + s.outcomes.filter((o) => o.status === 'late-dropped').length).toBe(2)
     }
     expect(engine.status).toEqual({ state: 'idle' })
-    expect(keyOf(group(1, 1, 1))).toMatch(/:1$/)
+    expect(groupKey(group(1, 1, 1).message, 1)).toMatch(/:1$/)
   })
 
   it('a throwing estimator or aggregate getter fails one group, never the session', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { GroupOutcome, PlanEntry } from '../../src/session/outcomes.js'
-import { sessionOutcome, summarise } from '../../src/session/summary.js'
-import type { SummaryInput } from '../../src/session/summary.js'
-import type { GroupResult } from '../../src/session/outcomes.js'
+import type { GroupOutcome, PlanEntry } from '../../../src/session/outcomes.js'
+import { sessionOutcome, summarise } from '../../../src/session/summary.js'
+import type { SummaryInput } from '../../../src/session/summary.js'
+import type { GroupResult } from '../../../src/session/outcomes.js'
 
 const result = { sessionId: 1 } as GroupResult
 const outcomes: GroupOutcome[] = [

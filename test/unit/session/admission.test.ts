@@ -3,14 +3,14 @@
  * the deadline, value order, the plan in the summary, sessions finishing late, several lanes.
  */
 import { describe, expect, it } from 'vitest'
-import { AggregationEngine } from '../../src/session/engine.js'
-import type { EngineOptions } from '../../src/session/engine.js'
-import type { GroupResult, SessionSummary } from '../../src/session/outcomes.js'
-import type { AggregationGroup } from '../../src/types.js'
-import { FakeProver, fakeAggregate, group } from './fake-prover.js'
-import { ManualClock } from '../../src/testing.js'
-import { noopLogger } from '../../src/logger.js'
-import type { FakeProverOptions } from './fake-prover.js'
+import { AggregationEngine } from '../../../src/session/engine.js'
+import type { EngineOptions } from '../../../src/session/engine.js'
+import type { GroupResult, SessionSummary } from '../../../src/session/outcomes.js'
+import type { AggregationGroup } from '../../../src/types.js'
+import { FakeProver, fakeAggregate, ManualClock } from '../../../src/testing.js'
+import { group } from '../../support/fake-groups.js'
+import { noopLogger } from '../../../src/logger.js'
+import type { FakeProverOptions } from '../../../src/testing.js'
 
 const SLOT_MS = 4000
 

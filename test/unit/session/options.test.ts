@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_ADMISSION, resolveSessionOptions } from '../../src/session/options.js'
-import type { SessionDefaults, SessionOptions } from '../../src/session/options.js'
+import { DEFAULT_ADMISSION, resolveSessionOptions } from '../../../src/session/options.js'
+import type { SessionDefaults, SessionOptions } from '../../../src/session/options.js'
 
 const resolve = (o: SessionOptions, d: SessionDefaults = {}) => resolveSessionOptions(o, d, 1000)
 

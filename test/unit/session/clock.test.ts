@@ -1,7 +1,7 @@
 /** The session clock's one-shot timer: deadlines far away must not fire at once. */
 import { describe, expect, it } from 'vitest'
-import { MAX_TIMER_MS, systemClock, timer } from '../../src/session/clock.js'
-import type { Clock } from '../../src/session/types.js'
+import { MAX_TIMER_MS, systemClock, timer } from '../../../src/session/clock.js'
+import type { Clock } from '../../../src/session/types.js'
 
 describe('timer', () => {
   it('a wait past what a Node timer holds neither fires nor warns (found by the fuzz harness: deadlineMs 2^40)', async () => {

@@ -1,13 +1,13 @@
 /** Open sessions on the manual clock: votes arrive while the session runs. */
 import { describe, expect, it } from 'vitest'
-import { AggregationEngine } from '../../src/session/engine.js'
-import type { EngineOptions } from '../../src/session/engine.js'
-import type { OpenSessionOptions } from '../../src/session/options.js'
-import type { GroupResult } from '../../src/session/outcomes.js'
-import { FakeProver, message, signed } from './fake-prover.js'
-import { ManualClock } from '../../src/testing.js'
-import { noopLogger } from '../../src/logger.js'
-import type { FakeProverOptions } from './fake-prover.js'
+import { AggregationEngine } from '../../../src/session/engine.js'
+import type { EngineOptions } from '../../../src/session/engine.js'
+import type { OpenSessionOptions } from '../../../src/session/options.js'
+import type { GroupResult } from '../../../src/session/outcomes.js'
+import { FakeProver, ManualClock } from '../../../src/testing.js'
+import { message, signed } from '../../support/fake-groups.js'
+import { noopLogger } from '../../../src/logger.js'
+import type { FakeProverOptions } from '../../../src/testing.js'
 
 /** Proofs take 100 ms + 10 ms per signature, and the estimator knows it. */
 function setup(proverOpts: FakeProverOptions = {}, engineOpts: Partial<EngineOptions> = {}) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { buildSnapshot, isSnapshot } from '../../src/session/snapshot.js'
-import { fakeAggregate, group, message, pk, sig, signed } from './fake-prover.js'
+import { buildSnapshot, isSnapshot } from '../../../src/session/snapshot.js'
+import { fakeAggregate } from '../../../src/testing.js'
+import { group, message, pk, sig, signed } from '../../support/fake-groups.js'
 
 describe('buildSnapshot', () => {
   it('keys each group by hex(message):slot and orders most signers first', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { ResolvedAdmission } from '../../src/session/options.js'
-import { chooseWithin, gainOf, nextStep, rankItems, sharedEnds } from '../../src/session/plan.js'
-import type { PlanItem, RunningWork, StepInput } from '../../src/session/plan.js'
-import { buildSnapshot } from '../../src/session/snapshot.js'
-import { fakeAggregate, group } from './fake-prover.js'
+import type { ResolvedAdmission } from '../../../src/session/options.js'
+import { chooseWithin, gainOf, nextStep, rankItems, sharedEnds } from '../../../src/session/plan.js'
+import type { PlanItem, RunningWork, StepInput } from '../../../src/session/plan.js'
+import { buildSnapshot } from '../../../src/session/snapshot.js'
+import { fakeAggregate } from '../../../src/testing.js'
+import { group } from '../../support/fake-groups.js'
 
 /** An item named by its index; need = estimate (factor 1, no margin) unless a test says otherwise. */
 const item = (index: number, gain: number, estimateMs: number, priority = 0): PlanItem => ({ index, gain, estimateMs, priority })

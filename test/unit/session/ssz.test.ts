@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { buildSnapshot } from '../../src/session/snapshot.js'
-import { AggregationGroupSsz, SnapshotSsz, groupFromBytes, groupToBytes, snapshotFromBytes, snapshotFromBytesAsync, snapshotToBytes } from '../../src/ssz.js'
-import { decodeFakeAggregate, fakeAggregate, group } from './fake-prover.js'
+import { buildSnapshot } from '../../../src/session/snapshot.js'
+import { AggregationGroupSsz, SnapshotSsz, groupFromBytes, groupToBytes, snapshotFromBytes, snapshotFromBytesAsync, snapshotToBytes } from '../../../src/ssz.js'
+import { decodeFakeAggregate, fakeAggregate } from '../../../src/testing.js'
+import { group } from '../../support/fake-groups.js'
 
 function plain(snap: ReturnType<typeof buildSnapshot>) {
   return snap.groups.map((g) => ({

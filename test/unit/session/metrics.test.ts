@@ -1,9 +1,10 @@
+import * as prom from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import { AggregationEngine } from '../../src/session/engine.js'
-import { EngineMetrics, METRIC_NAMES, signerBucket } from '../../src/session/metrics.js'
-import { FakeProver, group } from './fake-prover.js'
-import { ManualClock } from '../../src/testing.js'
-import { noopLogger } from '../../src/logger.js'
+import { AggregationEngine } from '../../../src/session/engine.js'
+import { EngineMetrics, METRIC_NAMES, signerBucket } from '../../../src/session/metrics.js'
+import { FakeProver, ManualClock } from '../../../src/testing.js'
+import { group } from '../../support/fake-groups.js'
+import { noopLogger } from '../../../src/logger.js'
 
 async function scenario(engine: AggregationEngine, clock: ManualClock) {
   // 1: 2 proved + 1 trivial; 2: refused (skip); 3: panics on one group, late on another.
@@ -77,12 +78,6 @@ describe('metrics', () => {
   })
 
   it('registers with a prom-client Registry under the dashboard names', async () => {
-    let prom: typeof import('prom-client')
-    try {
-      prom = await import('prom-client')
-    } catch {
-      return // optional peer dependency not installed
-    }
     const registry = new prom.Registry()
     const { clock, prover } = setup()
     const engine = new AggregationEngine({ prover, clock, logger: noopLogger, prometheus: { registry } })

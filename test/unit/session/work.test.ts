@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from '../../src/session/work.js'
+import { advanceWork, averageConcurrency, projectedEnds, remainingMs, startWork } from '../../../src/session/work.js'
 
 const slowdown = (k: number) => (k <= 1 ? 1 : 1 + 0.5 * (k - 1))
 
