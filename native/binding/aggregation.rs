@@ -37,7 +37,7 @@ impl NativeProver {
         })();
         AggregateTask::checked(checks, signal, move |group| {
             let aggregate = ops::aggregate(&engine, &group, &flag)?;
-            Ok(NativeAggregate::new(aggregate, engine.verifier))
+            Ok(NativeAggregate::new(aggregate, engine.codec))
         })
     }
 
@@ -57,7 +57,7 @@ impl NativeProver {
             .and_then(|p| Ok((validate::merge_parts(&p, log_inv_rate)?, p)));
         MergeTask::checked(checks, signal, move |(rate, parts)| {
             let merged = ops::merge(&engine, &parts, rate, &flag)?;
-            Ok(NativeMerged::new(merged, engine.verifier))
+            Ok(NativeMerged::new(merged, engine.codec))
         })
     }
 
@@ -75,13 +75,13 @@ impl NativeProver {
         let flag = cancel_flag(cancel);
         let inner = merged.inner.clone();
         let checks = (|| {
-            validate::same_backend(engine.verifier.kind(), [inner.backend], "merged aggregate")?;
+            validate::same_backend(engine.codec.kind(), [inner.backend], "merged aggregate")?;
             let index = validate::split_index(inner.components.len(), index)?;
             Ok((index, check_log_inv_rate(log_inv_rate)?))
         })();
         SplitTask::checked(checks, signal, move |(index, rate)| {
             let a = ops::split(&engine, &inner, index, rate, &flag)?;
-            Ok(NativeAggregate::new(a, engine.verifier))
+            Ok(NativeAggregate::new(a, engine.codec))
         })
     }
 }

@@ -22,7 +22,7 @@ impl NativeProver {
         let engine = self.engine.clone();
         AggregateFromBytesTask::checked(sized_copy(&bytes, max_bytes), signal, move |owned| {
             let a = ops::decode(&engine, |v| v.aggregate_from_bytes(&owned))?;
-            Ok(NativeAggregate::sized(a, engine.verifier, owned.len()))
+            Ok(NativeAggregate::sized(a, engine.codec, owned.len()))
         })
     }
 
@@ -37,7 +37,7 @@ impl NativeProver {
         let engine = self.engine.clone();
         MergedFromBytesTask::checked(sized_copy(&bytes, max_bytes), signal, move |owned| {
             let m = ops::decode(&engine, |v| v.merged_from_bytes(&owned))?;
-            Ok(NativeMerged::sized(m, engine.verifier, owned.len()))
+            Ok(NativeMerged::sized(m, engine.codec, owned.len()))
         })
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use leanagg_core::backend::Verifier;
+use leanagg_core::backend::Codec;
 use leanagg_core::cancel::CancelFlag;
 use leanagg_core::types::{merged_claim_key, Aggregate, AggregateInfo, Merged, SecretKey, PUBLIC_KEY_BYTES};
 use leanagg_signing::key_bytes;
@@ -122,20 +122,20 @@ fn info_signers(info: &AggregateInfo) -> Vec<Buffer> {
 #[napi(custom_finalize)]
 pub struct NativeAggregate {
     pub(crate) inner: Arc<Aggregate>,
-    pub(crate) backend: Arc<dyn Verifier>,
+    pub(crate) backend: Arc<dyn Codec>,
     held: i64,
 }
 
 impl NativeAggregate {
     /// A proof just made, measured by encoding it: call off the JS thread (next to the proof it
     /// costs nothing).
-    pub(crate) fn new(aggregate: Aggregate, backend: Arc<dyn Verifier>) -> Self {
+    pub(crate) fn new(aggregate: Aggregate, backend: Arc<dyn Codec>) -> Self {
         let proof = backend.aggregate_to_bytes(&aggregate).len();
         Self::sized(aggregate, backend, proof)
     }
 
     /// An aggregate whose encoded proof size is known (parsed from that many bytes).
-    pub(crate) fn sized(aggregate: Aggregate, backend: Arc<dyn Verifier>, proof_bytes: usize) -> Self {
+    pub(crate) fn sized(aggregate: Aggregate, backend: Arc<dyn Codec>, proof_bytes: usize) -> Self {
         let held = proof_bytes + aggregate.info.signers.len() * PUBLIC_KEY_BYTES;
         Self {
             inner: Arc::new(aggregate),
@@ -201,19 +201,19 @@ pub struct ComponentInfo {
 #[napi(custom_finalize)]
 pub struct NativeMerged {
     pub(crate) inner: Arc<Merged>,
-    pub(crate) backend: Arc<dyn Verifier>,
+    pub(crate) backend: Arc<dyn Codec>,
     held: i64,
 }
 
 impl NativeMerged {
     /// A proof just made, measured by encoding it: call off the JS thread.
-    pub(crate) fn new(merged: Merged, backend: Arc<dyn Verifier>) -> Self {
+    pub(crate) fn new(merged: Merged, backend: Arc<dyn Codec>) -> Self {
         let proof = backend.merged_to_bytes(&merged).len();
         Self::sized(merged, backend, proof)
     }
 
     /// A merged aggregate whose encoded proof size is known (parsed from that many bytes).
-    pub(crate) fn sized(merged: Merged, backend: Arc<dyn Verifier>, proof_bytes: usize) -> Self {
+    pub(crate) fn sized(merged: Merged, backend: Arc<dyn Codec>, proof_bytes: usize) -> Self {
         let signers: usize = merged.components.iter().map(|c| c.signers.len()).sum();
         Self {
             held: (proof_bytes + signers * PUBLIC_KEY_BYTES) as i64,

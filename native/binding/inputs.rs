@@ -1,7 +1,7 @@
 //! The operations' JS objects: what a verified aggregate must match, batch items and results, and
 //! their core values.
 
-use leanagg_core::backend::Verifier;
+use leanagg_core::backend::Codec;
 use leanagg_core::error::{LeanAggError, Result};
 use leanagg_core::ops::Expected;
 use leanagg_core::types::*;
@@ -44,11 +44,11 @@ impl From<Result<bool>> for BatchResult {
 }
 
 /// The prover's message for 32 bytes from JS.
-pub fn message_fields(verifier: &dyn Verifier, message: &[u8]) -> Result<MessageFields> {
-    Ok(verifier.message_fields(&message_from_bytes(message)?))
+pub fn message_fields(codec: &dyn Codec, message: &[u8]) -> Result<MessageFields> {
+    Ok(codec.message_fields(&message_from_bytes(message)?))
 }
 
-pub fn expected(verifier: &dyn Verifier, e: Option<ExpectedAggregate>) -> Result<Expected> {
+pub fn expected(codec: &dyn Codec, e: Option<ExpectedAggregate>) -> Result<Expected> {
     let Some(e) = e else { return Ok(Expected::default()) };
     let signers = match e.signers {
         Some(list) => {
@@ -63,7 +63,7 @@ pub fn expected(verifier: &dyn Verifier, e: Option<ExpectedAggregate>) -> Result
         None => None,
     };
     Ok(Expected {
-        message: e.message.map(|m| message_fields(verifier, &m)).transpose()?,
+        message: e.message.map(|m| message_fields(codec, &m)).transpose()?,
         slot: e.slot,
         signers,
     })
@@ -71,14 +71,14 @@ pub fn expected(verifier: &dyn Verifier, e: Option<ExpectedAggregate>) -> Result
 
 /// A signature check's inputs, parsed.
 pub fn signature_check(
-    verifier: &dyn Verifier,
+    codec: &dyn Codec,
     pk: &[u8],
     message: &[u8],
     sig: &[u8],
 ) -> Result<(PublicKey, MessageFields, Signature)> {
     Ok((
         PublicKey::from_bytes(pk)?,
-        message_fields(verifier, message)?,
+        message_fields(codec, message)?,
         Signature::from_bytes(sig)?,
     ))
 }

@@ -26,7 +26,7 @@ impl NativeProver {
         last_slot: u32,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<KeygenTask> {
-        let verifier = self.verifier().clone();
+        let codec = self.codec().clone();
         let checks = (|| {
             let seed: [u8; 32] = seed.as_ref().try_into().map_err(|_| {
                 leanagg_core::error::err(leanagg_core::error::ErrorCode::InvalidLength, "seed must be 32 bytes")
@@ -38,7 +38,7 @@ impl NativeProver {
                 last_slot,
             })
         })();
-        KeygenTask::checked(checks, signal, move |s| keygen(verifier.as_ref(), s))
+        KeygenTask::checked(checks, signal, move |s| keygen(codec.as_ref(), s))
     }
 
     /// Rebuild a secret key from `NativeSecretKey.toBytes()` (regenerates its Merkle tree):
@@ -49,12 +49,12 @@ impl NativeProver {
         bytes: Uint8Array,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<SecretKeyFromBytesTask> {
-        let verifier = self.verifier().clone();
+        let codec = self.codec().clone();
         let checks = key_bytes::decode(&bytes).and_then(|s| {
             validate::key_range(s.first_slot, s.last_slot)?;
             Ok(s)
         });
-        SecretKeyFromBytesTask::checked(checks, signal, move |s| keygen(verifier.as_ref(), s))
+        SecretKeyFromBytesTask::checked(checks, signal, move |s| keygen(codec.as_ref(), s))
     }
 
     /// Sign through `record` (see `NativeSigningRecord`): a slot used for another message is
@@ -70,20 +70,20 @@ impl NativeProver {
         allow_out_of_order: Option<bool>,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<SignTask> {
-        let verifier = self.verifier().clone();
+        let codec = self.codec().clone();
         let key = key.inner.clone();
         let record = record.inner.clone();
         let policy = Policy {
             allow_out_of_order: allow_out_of_order.unwrap_or(false),
         };
         let checks = self.fields(&message).and_then(|m| {
-            validate::same_backend(verifier.kind(), [key.backend], "secret key")?;
+            validate::same_backend(codec.kind(), [key.backend], "secret key")?;
             validate::sign_slot(&key, slot)?;
             Ok((m, message_from_bytes(&message)?))
         });
         SignTask::checked(checks, signal, move |(m, bytes)| {
             let sig = record.sign(&key.public_key, slot, &bytes, policy, || {
-                ops::run("sign", || verifier.sign(&key, &m, slot))
+                ops::run("sign", || codec.sign(&key, &m, slot))
             })?;
             Ok(sig.0)
         })
@@ -98,10 +98,10 @@ impl NativeProver {
         slot: u32,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<VerifySignatureTask> {
-        let verifier = self.verifier().clone();
-        let checks = signature_check(verifier.as_ref(), &public_key, &message, &signature);
+        let codec = self.codec().clone();
+        let checks = signature_check(codec.as_ref(), &public_key, &message, &signature);
         VerifySignatureTask::checked(checks, signal, move |(pk, m, sig)| {
-            ops::run("verify", || Ok(verifier.verify_signature(&pk, &m, &sig, slot)))
+            ops::run("verify", || Ok(codec.verify_signature(&pk, &m, &sig, slot)))
         })
     }
 
@@ -114,14 +114,14 @@ impl NativeProver {
         signature: Uint8Array,
         slot: u32,
     ) -> Result<bool> {
-        let verifier = self.verifier();
-        let (pk, m, sig) = signature_check(verifier.as_ref(), &public_key, &message, &signature).or_throw()?;
-        leanagg_core::panic_guard::guard("verify", || Ok(verifier.verify_signature(&pk, &m, &sig, slot))).or_throw()
+        let codec = self.codec();
+        let (pk, m, sig) = signature_check(codec.as_ref(), &public_key, &message, &signature).or_throw()?;
+        leanagg_core::panic_guard::guard("verify", || Ok(codec.verify_signature(&pk, &m, &sig, slot))).or_throw()
     }
 }
 
 /// Key generation on the prover pool (deterministic: the same seed and range, the same key).
-fn keygen(verifier: &dyn leanagg_core::backend::Verifier, s: KeyParts) -> leanagg_core::error::Result<NativeSecretKey> {
-    let key = ops::run("keygen", || verifier.keygen(s.seed, s.first_slot, s.last_slot))?;
+fn keygen(codec: &dyn leanagg_core::backend::Codec, s: KeyParts) -> leanagg_core::error::Result<NativeSecretKey> {
+    let key = ops::run("keygen", || codec.keygen(s.seed, s.first_slot, s.last_slot))?;
     Ok(NativeSecretKey::new(key))
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use leanagg_core::backend::Verifier;
+use leanagg_core::backend::Codec;
 use leanagg_core::cancel::CancelFlag;
 use leanagg_core::error::{err, ErrorCode, Result as LeanResult};
 use leanagg_core::isolation::client::Server;
@@ -32,19 +32,19 @@ pub struct NativeProver {
 }
 
 impl NativeProver {
-    /// The in-process backend: what handles (keys, aggregates) keep, so that a handle never keeps
-    /// a prover server alive.
-    pub(crate) fn verifier(&self) -> &Arc<dyn Verifier> {
-        &self.engine.verifier
+    /// The in-process backend's keys, signatures and bytes: what handles (keys, aggregates) keep,
+    /// so that a handle never keeps a prover server alive.
+    pub(crate) fn codec(&self) -> &Arc<dyn Codec> {
+        &self.engine.codec
     }
 
     pub(crate) fn fields(&self, message: &[u8]) -> LeanResult<MessageFields> {
-        inputs::message_fields(self.verifier().as_ref(), message)
+        inputs::message_fields(self.codec().as_ref(), message)
     }
 
     /// The aggregates' values, if this prover's backend made them.
     pub(crate) fn own(&self, list: &[&NativeAggregate], what: &str) -> LeanResult<Vec<Arc<Aggregate>>> {
-        validate::same_backend(self.verifier().kind(), list.iter().map(|a| a.inner.backend), what)?;
+        validate::same_backend(self.codec().kind(), list.iter().map(|a| a.inner.backend), what)?;
         Ok(list.iter().map(|a| a.inner.clone()).collect())
     }
 }
@@ -103,11 +103,11 @@ impl NativeProver {
             max_proof_memory_bytes: max_proof_memory(&iso).or_throw()?,
         };
         let server = Server::new(server_path().or_throw()?, init);
-        let verifier: Arc<dyn Verifier> = backend;
-        let isolated = Arc::new(IsolatedProver::new(verifier.clone(), Box::new(server)));
+        let isolated = Arc::new(IsolatedProver::new(backend.clone(), backend.clone(), Box::new(server)));
         Ok(Self {
             engine: Engine {
-                verifier,
+                codec: backend.clone(),
+                verifier: backend,
                 prover: isolated.clone(),
             },
             isolated: Some(isolated),
@@ -134,7 +134,7 @@ impl NativeProver {
 
     #[napi(getter)]
     pub fn backend(&self) -> BackendName {
-        self.verifier().kind().into()
+        self.codec().kind().into()
     }
 
     #[napi(getter)]

@@ -24,7 +24,7 @@ impl NativeProver {
         let engine = self.engine.clone();
         let checks = self
             .own(&[aggregate], "aggregate")
-            .and_then(|a| Ok((a, self::expected(engine.verifier.as_ref(), expected)?)));
+            .and_then(|a| Ok((a, self::expected(engine.codec.as_ref(), expected)?)));
         VerifyAggregateTask::checked(checks, signal, move |(a, expected)| {
             ops::run("verify", || ops::verify_aggregate(&engine, &a[0], &expected))
         })
@@ -34,7 +34,7 @@ impl NativeProver {
     pub fn verify_merged(&self, merged: &NativeMerged, signal: Option<AbortSignal>) -> AsyncTask<VerifyMergedTask> {
         let engine = self.engine.clone();
         let inner = merged.inner.clone();
-        let checks = validate::same_backend(engine.verifier.kind(), [inner.backend], "merged aggregate");
+        let checks = validate::same_backend(engine.codec.kind(), [inner.backend], "merged aggregate");
         VerifyMergedTask::checked(checks, signal, move |()| {
             ops::run("verify", || ops::verify_merged(&engine, &inner))
         })
@@ -50,12 +50,12 @@ impl NativeProver {
         expected: Vec<Option<ExpectedAggregate>>,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<BatchVerifyTask> {
-        let verifier = self.verifier().as_ref();
+        let codec = self.codec().as_ref();
         // A malformed item fails alone, as its own result; it does not reject the batch.
         let mut items: Vec<LeanResult<BatchItem>> = signatures
             .iter()
             .map(|s| {
-                let (key, message, signature) = signature_check(verifier, &s.public_key, &s.message, &s.signature)?;
+                let (key, message, signature) = signature_check(codec, &s.public_key, &s.message, &s.signature)?;
                 Ok(BatchItem::Signature {
                     key,
                     message,
@@ -71,7 +71,7 @@ impl NativeProver {
             let item = self.own(&[*a], "aggregate").and_then(|own| {
                 Ok(BatchItem::Aggregate {
                     aggregate: own[0].clone(),
-                    expected: self::expected(verifier, e)?,
+                    expected: self::expected(codec, e)?,
                 })
             });
             items.push(item);

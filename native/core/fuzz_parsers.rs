@@ -28,7 +28,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let engine = Engine::in_process(Arc::new(SimulatedBackend::new(SimulatedConfig::default())));
         engine.prover.setup().unwrap();
-        let backend = engine.verifier.clone();
+        let backend = engine.codec.clone();
         let message = backend.message_fields(&[3; 32]);
         let raw = (1..=4u8)
             .map(|i| {
@@ -70,7 +70,7 @@ fn check_aggregate_bytes(bytes: &[u8]) -> std::result::Result<(), TestCaseError>
         Ok(a) => {
             if ops::verify_aggregate(&f.engine, &a, &ops::Expected::default()).unwrap() {
                 prop_assert_eq!(a.info.claim_key(), f.aggregate.info.claim_key());
-                prop_assert_eq!(f.engine.verifier.aggregate_to_bytes(&a), f.agg_bytes.clone());
+                prop_assert_eq!(f.engine.codec.aggregate_to_bytes(&a), f.agg_bytes.clone());
             }
         }
     }
@@ -83,7 +83,7 @@ fn check_merged_bytes(bytes: &[u8]) -> std::result::Result<(), TestCaseError> {
         Err(e) => prop_assert!(BAD_INPUT.contains(&e.code), "{e}"),
         Ok(m) => {
             if ops::verify_merged(&f.engine, &m).unwrap() {
-                prop_assert_eq!(f.engine.verifier.merged_to_bytes(&m), f.merged_bytes.clone());
+                prop_assert_eq!(f.engine.codec.merged_to_bytes(&m), f.merged_bytes.clone());
             }
         }
     }

@@ -5,7 +5,7 @@
 //! 2. `types` (values, sizes, limits), `message` (the 32-byte message mapping),
 //!    `simulated_config` (what the simulated backend is told, also sent to the prover server).
 //! 3. `validate` (cheap checks), `panic_guard`, `threads` (the prover pool).
-//! 4. `backend`: the `Verifier` and `Prover` traits, and the simulated backend. leanMultisig is a
+//! 4. `backend`: the `Codec`, `Verifier` and `Prover` traits, and the simulated backend. leanMultisig is a
 //!    crate of its own (native/lean-multisig/backend) that the real-prover build links.
 //! 5. `ops`: staged work on the prover pool, under the panic guard.
 //! 6. `isolation`: the wire protocol, the addon's client of a prover server, and the `Prover` that

@@ -6,17 +6,18 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::backend::{Backend, Prover, Verifier};
+use crate::backend::{Backend, Codec, Prover, Verifier};
 use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, Result};
 use crate::panic_guard::{guard, verify_untrusted};
 use crate::threads;
 use crate::types::*;
 
-/// A prover's two halves: where proofs are made (the backend itself, or a prover server), and the
-/// in-process backend that encodes, signs and verifies.
+/// A prover's three parts: the in-process backend's keys, signatures and bytes (`codec`) and its
+/// verification (`verifier`), and where proofs are made (the backend itself, or a prover server).
 #[derive(Clone)]
 pub struct Engine {
+    pub codec: Arc<dyn Codec>,
     pub verifier: Arc<dyn Verifier>,
     pub prover: Arc<dyn Prover>,
 }
@@ -25,6 +26,7 @@ impl Engine {
     /// A backend that proves in this process.
     pub fn in_process(backend: Arc<dyn Backend>) -> Self {
         Engine {
+            codec: backend.clone(),
             verifier: backend.clone(),
             prover: backend,
         }
@@ -50,14 +52,14 @@ pub fn setup(engine: &Engine) -> Result<()> {
 }
 
 pub fn aggregate(engine: &Engine, group: &GroupRequest, cancel: &CancelFlag) -> Result<Aggregate> {
-    let verifier = engine.verifier.as_ref();
+    let (codec, verifier) = (engine.codec.as_ref(), engine.verifier.as_ref());
     run("aggregate", || {
         cancel.check()?;
         require_setup(engine)?;
         let bad = group
             .raw
             .par_iter()
-            .position_first(|(pk, sig)| !verifier.verify_signature(pk, &group.message, sig, group.slot));
+            .position_first(|(pk, sig)| !codec.verify_signature(pk, &group.message, sig, group.slot));
         if let Some(i) = bad {
             return Err(err(
                 ErrorCode::InvalidSignature,
@@ -136,11 +138,11 @@ pub fn verify_merged(engine: &Engine, merged: &Merged) -> Result<bool> {
 }
 
 /// Decode untrusted bytes on the prover pool: a panic while decoding is `INVALID_AGGREGATE`.
-pub fn decode<T: Send>(engine: &Engine, f: impl FnOnce(&dyn Verifier) -> Result<T> + Send) -> Result<T> {
+pub fn decode<T: Send>(engine: &Engine, f: impl FnOnce(&dyn Codec) -> Result<T> + Send) -> Result<T> {
     threads::run(|| {
         crate::panic_guard::contain(ErrorCode::InvalidAggregate, "decode", || {
             require_setup(engine)?;
-            f(engine.verifier.as_ref())
+            f(engine.codec.as_ref())
         })
     })
 }
@@ -171,7 +173,7 @@ pub fn batch_verify(engine: &Engine, items: &[BatchItem]) -> Result<Vec<Result<b
                         message,
                         signature,
                         slot,
-                    } => Ok(engine.verifier.verify_signature(key, message, signature, *slot)),
+                    } => Ok(engine.codec.verify_signature(key, message, signature, *slot)),
                     BatchItem::Aggregate { aggregate, expected } => verify_aggregate(engine, aggregate, expected),
                 })
             })
@@ -188,7 +190,7 @@ mod tests {
     fn setup() -> (Engine, Aggregate) {
         let b = Engine::in_process(Arc::new(SimulatedBackend::new(SimulatedConfig::default())));
         b.prover.setup().unwrap();
-        let v = &b.verifier;
+        let v = &b.codec;
         let message = v.message_fields(&[7; 32]);
         let raw = (1..=3u8)
             .map(|i| {
@@ -210,7 +212,7 @@ mod tests {
 
     /// Bytes whose proof makes the (simulated) verifier assert, as malformed leanMultisig proofs do.
     fn panicking(b: &Engine, a: &Aggregate) -> Aggregate {
-        let mut bytes = b.verifier.aggregate_to_bytes(a);
+        let mut bytes = b.codec.aggregate_to_bytes(a);
         let n = bytes.len();
         bytes[n - 32] = 0;
         bytes[n - 31] ^= 1;
@@ -251,7 +253,7 @@ mod tests {
     fn a_merged_proof_that_panics_the_verifier_is_invalid() {
         let (b, a) = setup();
         let m = merge(&b, &[Arc::new(a)], 2, &CancelFlag::default()).unwrap();
-        let mut bytes = b.verifier.merged_to_bytes(&m);
+        let mut bytes = b.codec.merged_to_bytes(&m);
         let n = bytes.len();
         bytes[n - 32] = 0;
         bytes[n - 31] ^= 1;

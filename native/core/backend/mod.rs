@@ -1,6 +1,6 @@
-//! The prover seam, in two traits: a `Verifier` encodes, signs and verifies (always in the host's
-//! process); a `Prover` proves (the backend itself, or a prover server's worker, see
-//! `isolation::isolated`). A backend is both. The default build links only the simulated backend;
+//! The prover seam, in three traits: a `Codec` keeps keys, signatures and proof bytes, a
+//! `Verifier` verifies proofs (both always in the host's process), and a `Prover` proves them (the
+//! backend itself, or a prover server's workers, see `isolation::isolated`). A backend is all three. The default build links only the simulated backend;
 //! the real-prover build adds leanMultisig (native/lean-multisig/backend), see `linked.rs`.
 //!
 //! Backends assume validated input (`validate.rs`) and a finished setup (`ops::require_setup`),
@@ -16,14 +16,10 @@ use crate::validate;
 pub mod linked;
 pub mod simulated;
 
-/// Keys, signatures, verification and proof bytes: everything but proving.
-pub trait Verifier: Send + Sync + 'static {
+/// Keys, signatures and proof bytes. Decoding a leanMultisig proof needs the verifier's setup
+/// (`ops::decode` checks it); keys and signatures need none.
+pub trait Codec: Send + Sync + 'static {
     fn kind(&self) -> BackendKind;
-
-    /// What verification and decoding need (leanMultisig compiles its program). Idempotent.
-    fn setup_verifier(&self) -> Result<()>;
-    /// Ready to verify.
-    fn is_set_up(&self) -> bool;
 
     /// The prover's 8-element message for a 32-byte message (see `message.rs`).
     fn message_fields(&self, message: &[u8; MESSAGE_BYTES]) -> MessageFields;
@@ -32,16 +28,25 @@ pub trait Verifier: Send + Sync + 'static {
     fn sign(&self, key: &SecretKey, message: &MessageFields, slot: u32) -> Result<Signature>;
     fn verify_signature(&self, key: &PublicKey, message: &MessageFields, sig: &Signature, slot: u32) -> bool;
 
-    /// Err only for an aggregate of another backend; a wrong proof is `Ok(false)`.
-    fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool>;
-    fn verify_merged(&self, merged: &Merged) -> Result<bool>;
-
     /// Proof bytes are untrusted: malformed input is `INVALID_AGGREGATE`, a simulated proof given
     /// to the real backend (or the reverse) is `BACKEND_MISMATCH`.
     fn aggregate_to_bytes(&self, aggregate: &Aggregate) -> Vec<u8>;
     fn aggregate_from_bytes(&self, bytes: &[u8]) -> Result<Aggregate>;
     fn merged_to_bytes(&self, merged: &Merged) -> Vec<u8>;
     fn merged_from_bytes(&self, bytes: &[u8]) -> Result<Merged>;
+}
+
+/// Proof verification and decoding: what needs the verifier's setup (leanMultisig's compiled
+/// aggregation program, which parsing a proof reads too). Always the host's own backend.
+pub trait Verifier: Send + Sync + 'static {
+    /// What verification needs. Idempotent.
+    fn setup_verifier(&self) -> Result<()>;
+    /// Ready to verify.
+    fn is_set_up(&self) -> bool;
+
+    /// Err only for an aggregate of another backend; a wrong proof is `Ok(false)`.
+    fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool>;
+    fn verify_merged(&self, merged: &Merged) -> Result<bool>;
 }
 
 /// Type-1 and type-2 proofs. Inputs are verified already (`ops.rs`); the simulated backend checks
@@ -59,10 +64,10 @@ pub trait Prover: Send + Sync + 'static {
         -> Result<Aggregate>;
 }
 
-/// A backend proves and verifies in the same process.
-pub trait Backend: Verifier + Prover {}
+/// A backend encodes, verifies and proves in the same process.
+pub trait Backend: Codec + Verifier + Prover {}
 
-impl<T: Verifier + Prover> Backend for T {}
+impl<T: Codec + Verifier + Prover> Backend for T {}
 
 /// Downcast a payload made by `backend`, or fail with `BACKEND_MISMATCH`.
 pub fn payload<'a, T: 'static>(owner: BackendKind, backend: BackendKind, p: &'a Payload, what: &str) -> Result<&'a T> {

@@ -1,14 +1,14 @@
 //! The `Prover` of `isolation: 'process'`: proofs run in a prover server's workers. Keys,
-//! signatures, verification and bytes stay in-process, on the backend's own `Verifier`. A proof
-//! comes back as the backend's bytes and is parsed as untrusted input; it must prove exactly the
-//! claim that was asked for.
+//! signatures, verification and bytes stay in-process, on the backend's own `Codec` and `Verifier`.
+//! A proof comes back as the backend's bytes and is parsed as untrusted input; it must prove
+//! exactly the claim that was asked for.
 
 use std::sync::Arc;
 
 use super::client::Server;
 use super::protocol::Work;
 use super::work;
-use crate::backend::{signer_union, Prover, Verifier};
+use crate::backend::{signer_union, Codec, Prover, Verifier};
 use crate::cancel::CancelFlag;
 use crate::error::{err, ErrorCode, LeanAggError, Result};
 use crate::types::*;
@@ -41,6 +41,7 @@ impl Remote for Server {
 }
 
 pub struct IsolatedProver {
+    codec: Arc<dyn Codec>,
     verifier: Arc<dyn Verifier>,
     remote: Box<dyn Remote>,
 }
@@ -54,8 +55,9 @@ fn wrong_claim(what: &str) -> LeanAggError {
 }
 
 impl IsolatedProver {
-    pub fn new(verifier: Arc<dyn Verifier>, remote: Box<dyn Remote>) -> Self {
-        IsolatedProver { verifier, remote }
+    /// `codec` and `verifier`: the host's own backend.
+    pub fn new(codec: Arc<dyn Codec>, verifier: Arc<dyn Verifier>, remote: Box<dyn Remote>) -> Self {
+        IsolatedProver { codec, verifier, remote }
     }
 
     /// Stop the server and any proof in flight (close()).
@@ -77,10 +79,8 @@ impl Prover for IsolatedProver {
     }
 
     fn prove_aggregate(&self, group: &GroupRequest, cancel: &CancelFlag) -> Result<Aggregate> {
-        let bytes = self
-            .remote
-            .prove(work::aggregate(self.verifier.as_ref(), group), cancel)?;
-        let aggregate = self.verifier.aggregate_from_bytes(&bytes)?;
+        let bytes = self.remote.prove(work::aggregate(self.codec.as_ref(), group), cancel)?;
+        let aggregate = self.codec.aggregate_from_bytes(&bytes)?;
         let claim = AggregateInfo {
             message: group.message,
             slot: group.slot,
@@ -93,8 +93,8 @@ impl Prover for IsolatedProver {
     }
 
     fn prove_merge(&self, parts: &[Arc<Aggregate>], log_inv_rate: usize, cancel: &CancelFlag) -> Result<Merged> {
-        let work = work::merge(self.verifier.as_ref(), parts, log_inv_rate);
-        let merged = self.verifier.merged_from_bytes(&self.remote.prove(work, cancel)?)?;
+        let work = work::merge(self.codec.as_ref(), parts, log_inv_rate);
+        let merged = self.codec.merged_from_bytes(&self.remote.prove(work, cancel)?)?;
         if !merged.components.iter().eq(parts.iter().map(|p| &p.info)) {
             return Err(wrong_claim("a merged aggregate"));
         }
@@ -108,8 +108,8 @@ impl Prover for IsolatedProver {
         log_inv_rate: usize,
         cancel: &CancelFlag,
     ) -> Result<Aggregate> {
-        let work = work::split(self.verifier.as_ref(), merged, index, log_inv_rate);
-        let aggregate = self.verifier.aggregate_from_bytes(&self.remote.prove(work, cancel)?)?;
+        let work = work::split(self.codec.as_ref(), merged, index, log_inv_rate);
+        let aggregate = self.codec.aggregate_from_bytes(&self.remote.prove(work, cancel)?)?;
         if Some(&aggregate.info) != merged.components.get(index) {
             return Err(wrong_claim("an aggregate"));
         }
@@ -158,21 +158,26 @@ mod tests {
         }
     }
 
-    fn engine(worker: SimulatedConfig, answer: Option<fn() -> Result<Vec<u8>>>) -> Engine {
-        let verifier: Arc<dyn Verifier> = Arc::new(SimulatedBackend::new(SimulatedConfig::default()));
-        let remote = FakeRemote {
+    fn remote(worker: SimulatedConfig, answer: Option<fn() -> Result<Vec<u8>>>) -> FakeRemote {
+        FakeRemote {
             worker: SimulatedBackend::new(worker),
             started: AtomicBool::new(false),
             answer,
-        };
+        }
+    }
+
+    fn engine(worker: SimulatedConfig, answer: Option<fn() -> Result<Vec<u8>>>) -> Engine {
+        let host = Arc::new(SimulatedBackend::new(SimulatedConfig::default()));
+        let isolated = IsolatedProver::new(host.clone(), host.clone(), Box::new(remote(worker, answer)));
         Engine {
-            prover: Arc::new(IsolatedProver::new(verifier.clone(), Box::new(remote))),
-            verifier,
+            codec: host.clone(),
+            verifier: host,
+            prover: Arc::new(isolated),
         }
     }
 
     fn group(engine: &Engine, message: [u8; 32], signers: u8) -> GroupRequest {
-        let v = &engine.verifier;
+        let v = &engine.codec;
         let fields = v.message_fields(&message);
         let raw = (1..=signers)
             .map(|i| {
@@ -254,16 +259,11 @@ mod tests {
 
     #[test]
     fn shutdown_leaves_it_not_ready() {
-        let verifier = Arc::new(SimulatedBackend::new(SimulatedConfig::default()));
-        verifier.setup_verifier().unwrap();
-        let isolated = IsolatedProver::new(
-            verifier,
-            Box::new(FakeRemote {
-                worker: SimulatedBackend::new(SimulatedConfig::default()),
-                started: AtomicBool::new(true),
-                answer: None,
-            }),
-        );
+        let host = Arc::new(SimulatedBackend::new(SimulatedConfig::default()));
+        host.setup_verifier().unwrap();
+        let r = remote(SimulatedConfig::default(), None);
+        r.started.store(true, Ordering::Release);
+        let isolated = IsolatedProver::new(host.clone(), host, Box::new(r));
         assert!(isolated.is_ready());
         isolated.shutdown();
         assert!(!isolated.is_ready());

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use super::protocol::Work;
-use crate::backend::{Backend, Verifier};
+use crate::backend::{Backend, Codec};
 use crate::cancel::CancelFlag;
 use crate::error::Result;
 use crate::types::*;
 use crate::validate;
 
-pub fn aggregate(verifier: &dyn Verifier, group: &GroupRequest) -> Work {
+pub fn aggregate(codec: &dyn Codec, group: &GroupRequest) -> Work {
     Work::Aggregate {
         message: group.message,
         slot: group.slot,
@@ -20,21 +20,21 @@ pub fn aggregate(verifier: &dyn Verifier, group: &GroupRequest) -> Work {
             .iter()
             .map(|(pk, sig)| (pk.0.to_vec(), sig.0.clone()))
             .collect(),
-        children: group.children.iter().map(|c| verifier.aggregate_to_bytes(c)).collect(),
+        children: group.children.iter().map(|c| codec.aggregate_to_bytes(c)).collect(),
         log_inv_rate: group.log_inv_rate as u32,
     }
 }
 
-pub fn merge(verifier: &dyn Verifier, parts: &[Arc<Aggregate>], log_inv_rate: usize) -> Work {
+pub fn merge(codec: &dyn Codec, parts: &[Arc<Aggregate>], log_inv_rate: usize) -> Work {
     Work::Merge {
-        parts: parts.iter().map(|p| verifier.aggregate_to_bytes(p)).collect(),
+        parts: parts.iter().map(|p| codec.aggregate_to_bytes(p)).collect(),
         log_inv_rate: log_inv_rate as u32,
     }
 }
 
-pub fn split(verifier: &dyn Verifier, merged: &Merged, index: usize, log_inv_rate: usize) -> Work {
+pub fn split(codec: &dyn Codec, merged: &Merged, index: usize, log_inv_rate: usize) -> Work {
     Work::Split {
-        merged: verifier.merged_to_bytes(merged),
+        merged: codec.merged_to_bytes(merged),
         index: index as u32,
         log_inv_rate: log_inv_rate as u32,
     }

@@ -13,7 +13,7 @@ use lean_multisig::{
 };
 use xmss::WotsSignature;
 
-use leanagg_core::backend::{payload, Backend, Prover, Verifier, SIMULATED_MAGIC};
+use leanagg_core::backend::{payload, Backend, Codec, Prover, Verifier, SIMULATED_MAGIC};
 use leanagg_core::cancel::CancelFlag;
 use leanagg_core::error::{err, ErrorCode, LeanAggError, Result};
 use leanagg_core::message::message_hash_input;
@@ -160,19 +160,9 @@ fn decompress<T>(bytes: &[u8], what: &str, parse: impl FnOnce(&[u8]) -> Option<T
     })
 }
 
-impl Verifier for LeanMultisigBackend {
+impl Codec for LeanMultisigBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::LeanMultisig
-    }
-
-    fn setup_verifier(&self) -> Result<()> {
-        lean_multisig::setup_verifier();
-        self.set_up.store(true, Ordering::Release);
-        Ok(())
-    }
-
-    fn is_set_up(&self) -> bool {
-        self.set_up.load(Ordering::Acquire)
     }
 
     fn message_fields(&self, message: &[u8; MESSAGE_BYTES]) -> MessageFields {
@@ -210,14 +200,6 @@ impl Verifier for LeanMultisigBackend {
         .is_ok()
     }
 
-    fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool> {
-        Ok(verify_type_1(self.type1(aggregate)?).is_ok())
-    }
-
-    fn verify_merged(&self, merged: &Merged) -> Result<bool> {
-        Ok(verify_type_2(self.type2(merged)?).is_ok())
-    }
-
     fn aggregate_to_bytes(&self, aggregate: &Aggregate) -> Vec<u8> {
         self.type1(aggregate).expect("own aggregate").compress()
     }
@@ -244,6 +226,26 @@ impl Verifier for LeanMultisigBackend {
             components: merged.info.iter().map(info_of).collect(),
             proof: Arc::new(merged),
         })
+    }
+}
+
+impl Verifier for LeanMultisigBackend {
+    fn setup_verifier(&self) -> Result<()> {
+        lean_multisig::setup_verifier();
+        self.set_up.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn is_set_up(&self) -> bool {
+        self.set_up.load(Ordering::Acquire)
+    }
+
+    fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool> {
+        Ok(verify_type_1(self.type1(aggregate)?).is_ok())
+    }
+
+    fn verify_merged(&self, merged: &Merged) -> Result<bool> {
+        Ok(verify_type_2(self.type2(merged)?).is_ok())
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use self::codec::{Reader, MERGED, TYPE_1};
 use self::faults::{malformed_proof_assert, Faults};
-use super::{payload, signer_union, Prover, Verifier};
+use super::{payload, signer_union, Codec, Prover, Verifier};
 use crate::cancel::CancelFlag;
 use crate::error::Result;
 use crate::message::message_hash_input;
@@ -64,21 +64,9 @@ impl SimulatedBackend {
     }
 }
 
-impl Verifier for SimulatedBackend {
+impl Codec for SimulatedBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Simulated
-    }
-
-    fn setup_verifier(&self) -> Result<()> {
-        if !self.is_set_up() {
-            latency::sleep(self.config.setup_ms)?;
-            self.set_up.store(true, Ordering::Release);
-        }
-        Ok(())
-    }
-
-    fn is_set_up(&self) -> bool {
-        self.set_up.load(Ordering::Acquire)
     }
 
     fn message_fields(&self, message: &[u8; MESSAGE_BYTES]) -> MessageFields {
@@ -103,28 +91,6 @@ impl Verifier for SimulatedBackend {
 
     fn verify_signature(&self, key: &PublicKey, message: &MessageFields, sig: &Signature, slot: u32) -> bool {
         tags::signature(key, message, slot) == *sig
-    }
-
-    fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool> {
-        let proof = self.proof_of(aggregate)?;
-        latency::sleep(self.config.verify_ms)?;
-        let valid = aggregate.info.signers.is_sorted() && proof.0 == tags::info_tag(&aggregate.info);
-        malformed_proof_assert(valid, &proof.0);
-        Ok(valid)
-    }
-
-    fn verify_merged(&self, merged: &Merged) -> Result<bool> {
-        let sim = self.merged_of(merged)?;
-        latency::sleep(self.config.verify_ms)?;
-        let components_ok = merged.components.len() == sim.tags.len()
-            && merged
-                .components
-                .iter()
-                .zip(&sim.tags)
-                .all(|(info, tag)| tags::info_tag(info) == *tag);
-        let valid = components_ok && tags::merged_tag(&sim.tags) == sim.outer;
-        malformed_proof_assert(valid, &sim.outer);
-        Ok(valid)
     }
 
     fn aggregate_to_bytes(&self, aggregate: &Aggregate) -> Vec<u8> {
@@ -177,6 +143,42 @@ impl Verifier for SimulatedBackend {
             components,
             proof: Arc::new(SimMerged { tags, outer }),
         })
+    }
+}
+
+impl Verifier for SimulatedBackend {
+    fn setup_verifier(&self) -> Result<()> {
+        if !self.is_set_up() {
+            latency::sleep(self.config.setup_ms)?;
+            self.set_up.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    fn is_set_up(&self) -> bool {
+        self.set_up.load(Ordering::Acquire)
+    }
+
+    fn verify_aggregate(&self, aggregate: &Aggregate) -> Result<bool> {
+        let proof = self.proof_of(aggregate)?;
+        latency::sleep(self.config.verify_ms)?;
+        let valid = aggregate.info.signers.is_sorted() && proof.0 == tags::info_tag(&aggregate.info);
+        malformed_proof_assert(valid, &proof.0);
+        Ok(valid)
+    }
+
+    fn verify_merged(&self, merged: &Merged) -> Result<bool> {
+        let sim = self.merged_of(merged)?;
+        latency::sleep(self.config.verify_ms)?;
+        let components_ok = merged.components.len() == sim.tags.len()
+            && merged
+                .components
+                .iter()
+                .zip(&sim.tags)
+                .all(|(info, tag)| tags::info_tag(info) == *tag);
+        let valid = components_ok && tags::merged_tag(&sim.tags) == sim.outer;
+        malformed_proof_assert(valid, &sim.outer);
+        Ok(valid)
     }
 }
 
