@@ -1,7 +1,7 @@
 //! leanagg-core: what the addon (native/binding) and the prover server (native/prover-server)
 //! share. Its modules are layers; each names only those listed before it:
 //!
-//! 1. `error`, `cancel`, `answer_pipe`: leaves.
+//! 1. `error`, `cancel`, `answer_pipe`, `heap` (giving freed memory back): leaves.
 //! 2. `types` (values, sizes, limits), `message` (the 32-byte message mapping),
 //!    `simulated_config` (what the simulated backend is told, also sent to the prover server).
 //! 3. `validate` (cheap checks), `panic_guard`, `threads` (the prover pool).
@@ -18,6 +18,7 @@ pub mod answer_pipe;
 pub mod backend;
 pub mod cancel;
 pub mod error;
+pub mod heap;
 pub mod isolation;
 pub mod message;
 pub mod ops;

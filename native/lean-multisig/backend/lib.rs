@@ -16,6 +16,7 @@ use xmss::WotsSignature;
 use leanagg_core::backend::{payload, Backend, Codec, Prover, Verifier, SIMULATED_MAGIC};
 use leanagg_core::cancel::CancelFlag;
 use leanagg_core::error::{err, ErrorCode, LeanAggError, Result};
+use leanagg_core::heap;
 use leanagg_core::message::message_hash_input;
 use leanagg_core::types::*;
 
@@ -230,9 +231,13 @@ impl Codec for LeanMultisigBackend {
 }
 
 impl Verifier for LeanMultisigBackend {
+    /// Compiling the program frees about 640 MB it used on the way: given back at once.
     fn setup_verifier(&self) -> Result<()> {
-        lean_multisig::setup_verifier();
-        self.set_up.store(true, Ordering::Release);
+        if !self.is_set_up() {
+            lean_multisig::setup_verifier();
+            heap::release_free_memory();
+            self.set_up.store(true, Ordering::Release);
+        }
         Ok(())
     }
 
@@ -250,12 +255,15 @@ impl Verifier for LeanMultisigBackend {
 }
 
 impl Prover for LeanMultisigBackend {
+    /// The verifier's setup first, and its garbage given back, before the twiddles are allocated:
+    /// the compiler's freed memory is then in whole pages, not interleaved with what stays.
     fn setup(&self) -> Result<()> {
+        self.setup_verifier()?;
         if !self.prover_ready.load(Ordering::Acquire) {
             lean_multisig::setup_prover();
+            heap::release_free_memory();
             self.prover_ready.store(true, Ordering::Release);
         }
-        self.set_up.store(true, Ordering::Release);
         Ok(())
     }
 
