@@ -1,6 +1,7 @@
 //! The server's poll loop: requests from the addon on stdin, answers and stderr from the workers.
-//! A proof goes to an idle worker (a new one is forked when none is idle); a cancel kills the
-//! worker proving it; a worker whose pipes closed is reaped, and its proof, if any, answered.
+//! Work (a proof or a verification) goes to an idle worker (a new one is forked when none is
+//! idle); a cancel kills the worker running it; a worker whose pipes closed is reaped, and its
+//! work, if any, answered. Idle workers beyond one are let go after a while.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -18,6 +19,10 @@ use crate::worker::{Limits, Worker};
 /// With no worker left (after a kill), fork the next one after this much idle time (ms), so that
 /// the fork's CPU burst does not land right on top of whatever the host does after a cancel.
 const SPARE_AFTER: libc::c_int = 100;
+
+/// Idle workers beyond the first are let go after this long (ms) with nothing to do: a verification
+/// that came during a proof needed its own worker, but between slots one worker is enough.
+const EXTRA_IDLE_FOR: libc::c_int = 1000;
 
 /// The server's stdout carries frames to the addon; nothing else may write there.
 pub fn send(response: &Response) -> io::Result<()> {
@@ -44,7 +49,12 @@ pub fn run(stdin: &mut File, backend: Arc<dyn Backend>, limits: &Limits) -> io::
                 });
             }
         }
-        let timeout = if workers.is_empty() { SPARE_AFTER } else { -1 };
+        let idle = workers.iter().filter(|w| w.is_idle()).count();
+        let timeout = match (workers.len(), idle) {
+            (0, _) => SPARE_AFTER,
+            (_, 2..) => EXTRA_IDLE_FOR,
+            _ => -1,
+        };
         let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         if n < 0 {
             if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
@@ -53,7 +63,11 @@ pub fn run(stdin: &mut File, backend: Arc<dyn Backend>, limits: &Limits) -> io::
             return Err(os_error("poll"));
         }
         if n == 0 {
-            workers.push(Worker::fork(&backend, limits)?);
+            if workers.is_empty() {
+                workers.push(Worker::fork(&backend, limits)?);
+            } else {
+                workers.iter_mut().filter(|w| w.is_idle()).skip(1).for_each(Worker::retire);
+            }
             continue;
         }
         let ready = |fd: RawFd| fds.iter().any(|p| p.fd == fd && p.revents != 0);
@@ -106,8 +120,8 @@ pub fn run(stdin: &mut File, backend: Arc<dyn Backend>, limits: &Limits) -> io::
 fn handle(request: Request, workers: &mut Vec<Worker>, backend: &Arc<dyn Backend>, limits: &Limits) -> io::Result<()> {
     match request {
         Request::Prove { id, work } => {
-            // A worker being killed is not idle, even once it has answered.
-            let idle = match workers.iter().position(|w| w.id.is_none() && !w.cancelled) {
+            // A worker being killed or let go is not idle, even once it has answered.
+            let idle = match workers.iter().position(Worker::is_idle) {
                 Some(i) => i,
                 None => {
                     workers.push(Worker::fork(backend, limits)?);

@@ -1,6 +1,7 @@
-//! A worker: a forked child of the server that proves one `Work` after another, read from its work
-//! pipe, and writes each answer to its answer pipe. Its stdout and stderr go to the server (nothing
-//! it prints may reach the addon's channel), and it dies with the server.
+//! A worker: a forked child of the server that performs one `Work` after another (proofs and
+//! verifications), read from its work pipe, and writes each answer to its answer pipe. Its stdout
+//! and stderr go to the server (nothing it prints may reach the addon's channel), and it dies with
+//! the server. A worker that has nothing to do for a moment gives its free heap back to the system.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -12,7 +13,7 @@ use leanagg_core::answer_pipe;
 use leanagg_core::backend::Backend;
 use leanagg_core::isolation::protocol::{self, WireError, Work};
 use leanagg_core::isolation::work;
-use leanagg_core::{ops, threads};
+use leanagg_core::{heap, ops, threads};
 
 use crate::pipe::{os_error, pipe, Pipe};
 
@@ -81,7 +82,20 @@ impl Worker {
         })
     }
 
-    /// Give the worker its next proof.
+    /// Waiting for work (not killed, not let go).
+    pub fn is_idle(&self) -> bool {
+        self.id.is_none() && !self.cancelled && self.work >= 0
+    }
+
+    /// Let it go: with its work pipe closed, it finishes and exits; it is reaped like any other.
+    pub fn retire(&mut self) {
+        if self.work >= 0 {
+            unsafe { libc::close(self.work) };
+            self.work = -1;
+        }
+    }
+
+    /// Give the worker its next work.
     pub fn hand_over(&mut self, id: u64, work: &Work) -> io::Result<()> {
         self.id = Some(id);
         self.stderr.buf.clear();
@@ -98,10 +112,7 @@ impl Worker {
     pub fn reap(&mut self) -> libc::c_int {
         self.result.close();
         self.stderr.close();
-        if self.work >= 0 {
-            unsafe { libc::close(self.work) };
-            self.work = -1;
-        }
+        self.retire();
         let mut status = 0;
         while unsafe { libc::waitpid(self.pid, &mut status, 0) } < 0 {
             if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
@@ -112,7 +123,13 @@ impl Worker {
     }
 }
 
-/// The worker's life: one proof after another, until the server closes the pipe (or kills it).
+/// After this long without work (ms), a worker returns its free heap to the system: work that
+/// follows work at once (the groups of one slot) keeps its warm heap; an idle worker costs only
+/// what it does not share with the server.
+const TRIM_AFTER_MS: libc::c_int = 250;
+
+/// The worker's life: one piece of work after another, until the server closes the pipe (or kills
+/// it).
 fn serve_proofs(backend: &dyn Backend, limits: &Limits, work_read: RawFd, result_write: RawFd) -> ! {
     if let Some(max) = limits.max_memory {
         limit_memory(max);
@@ -121,7 +138,11 @@ fn serve_proofs(backend: &dyn Backend, limits: &Limits, work_read: RawFd, result
     let mut input = ManuallyDrop::new(unsafe { File::from_raw_fd(work_read) });
     let mut out = ManuallyDrop::new(unsafe { File::from_raw_fd(result_write) });
     answer_pipe::set(result_write);
-    while let Ok(Some(work)) = protocol::read_frame::<Work>(&mut *input) {
+    loop {
+        if !readable_within(work_read, TRIM_AFTER_MS) {
+            heap::release_free_memory();
+        }
+        let Ok(Some(work)) = protocol::read_frame::<Work>(&mut *input) else { break };
         let outcome = pool
             .clone()
             .and_then(|_| ops::run("prove", || work::prove(backend, work)))
@@ -132,6 +153,16 @@ fn serve_proofs(backend: &dyn Backend, limits: &Limits, work_read: RawFd, result
     }
     let _ = io::stderr().flush();
     unsafe { libc::_exit(0) }
+}
+
+/// Whether `fd` has something to read (or is closed) within `ms`.
+fn readable_within(fd: RawFd, ms: libc::c_int) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    unsafe { libc::poll(&mut p, 1, ms) != 0 }
 }
 
 /// Cap the worker's address space at what it inherited plus `max` bytes: an allocation past
