@@ -151,3 +151,63 @@ describe.skipIf(REAL)('process isolation (simulated)', () => {
     throwsWith(() => makeProver({ isolation: 'process', maxProofMemoryBytes: -1 }), 'INVALID_ARGUMENT')
   })
 })
+
+/**
+ * The prover server itself dies (a crash, the OOM killer, an operator's SIGKILL): the proof in flight
+ * fails with a typed code, the server is started again at once, the host lives on. On both
+ * backends: the real server is killed mid-proof and mid-verification.
+ */
+describe.runIf(LINUX)('a prover server that dies', () => {
+  /** This process's prover server (the only child of a test's one isolated prover). */
+  async function server(): Promise<number> {
+    await until(() => childrenOf(process.pid).length === 1)
+    return childrenOf(process.pid)[0]!
+  }
+
+  /** CPU time (ticks) of a process, from /proc/<pid>/stat; 0 once it is gone. */
+  function ticks(pid: number): number {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      return Number(f[11]) + Number(f[12])
+    } catch {
+      return 0
+    }
+  }
+
+  /** Until one of the server's workers is at work: it has used CPU since this was called. */
+  async function working(server: number): Promise<void> {
+    const before = new Map(childrenOf(server).map((w) => [w, ticks(w)]))
+    await until(() => childrenOf(server).some((w) => ticks(w) >= (before.get(w) ?? 0) + 3))
+  }
+
+  async function restarted(dead: number): Promise<number> {
+    await until(() => childrenOf(process.pid).length === 1 && childrenOf(process.pid)[0] !== dead)
+    return server()
+  }
+
+  it('killed mid-proof: the proof fails as PROVER_CRASHED, the server comes back, the next proof verifies', async () => {
+    const { prover, group } = await isolated({ proveBaseMs: 5_000, burnCpu: true })
+    const pid = await server()
+    const proof = prover.aggregate(await group(message(1)))
+    await working(pid)
+    process.kill(pid, 'SIGKILL')
+    await rejectsWith(proof, 'PROVER_CRASHED')
+    await restarted(pid)
+    // The server was started again off every call's path; a proof waits for its setup if need be.
+    const after = await prover.aggregate(await group(message(3)))
+    expect(await prover.verifyAggregate(after)).toBe(true)
+  }, 120_000)
+
+  it('killed mid-verification: verification (in the host) goes on untouched, and the server comes back', async () => {
+    // Simulated: one verification takes 2 s. Real: 32 of them in one batch, about a second.
+    const { prover, group } = await isolated({ verifyMs: 2_000 })
+    const aggregate = await prover.aggregate(await group(message(4)))
+    const pid = await server()
+    const copies = REAL ? 32 : 1
+    const verdicts = prover.batchVerify(Array.from({ length: copies }, () => ({ aggregate })))
+    process.kill(pid, 'SIGKILL')
+    expect((await verdicts).map((v) => v.valid)).toEqual(Array(copies).fill(true))
+    await restarted(pid)
+    expect(await prover.verifyAggregate(await prover.aggregate(await group(message(5))))).toBe(true)
+  }, 120_000)
+})

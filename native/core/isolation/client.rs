@@ -1,13 +1,14 @@
 //! The addon's side of a prover server: start it, wait for its setup, send proofs, and stop a
-//! proof by asking the server to kill its child. A reader thread hands each answer to the call
-//! waiting for it; a call waits on a channel, checking its cancel flag every millisecond.
+//! proof by asking the server to kill its worker. A reader thread hands
+//! each answer to the call waiting for it; a call waits on a channel, checking its cancel flag
+//! every millisecond. A server that dies is started again at once (`Server`).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, Weak};
 use std::time::Duration;
 
 use crate::cancel::CancelFlag;
@@ -16,6 +17,8 @@ use crate::isolation::protocol::{self, crashed, io_error, Request, Response, Wor
 
 type Pending = Arc<Mutex<HashMap<u64, mpsc::Sender<Response>>>>;
 type Input = Box<dyn Write + Send>;
+/// Called once the server is gone, after every waiting call has failed.
+type OnExit = Box<dyn FnOnce() + Send>;
 
 pub struct ProverProcess {
     /// `None` once stopped: closing it is how the server learns to kill its children and exit.
@@ -30,7 +33,7 @@ pub struct ProverProcess {
 
 impl ProverProcess {
     /// Start the server at `path` and wait for its setup (seconds for leanMultisig).
-    pub fn start(path: &Path, init: Request) -> Result<Self> {
+    pub fn start(path: &Path, init: Request, on_exit: OnExit) -> Result<Self> {
         let mut command = Command::new(path);
         // Its own process group: a Ctrl-C at the host's terminal is the host's to handle (it
         // cancels, then closes); the server must not die of it first.
@@ -50,7 +53,7 @@ impl ProverProcess {
         let stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        Self::connect(Box::new(stdin), stdout, stderr, Some(child), init)
+        Self::connect(Box::new(stdin), stdout, stderr, Some(child), init, on_exit)
     }
 
     /// Speak to a server over its streams: send `init`, wait for `Ready`, then hand its answers
@@ -61,6 +64,7 @@ impl ProverProcess {
         mut stderr: impl Read + Send + 'static,
         mut child: Option<Child>,
         init: Request,
+        on_exit: OnExit,
     ) -> Result<Self> {
         let stderr_tail = Arc::new(Mutex::new(Vec::new()));
         {
@@ -107,7 +111,7 @@ impl ProverProcess {
                 while let Ok(Some(response)) = protocol::read_frame::<Response>(&mut stdout) {
                     dispatch(&p, response);
                 }
-                // The server is gone: every waiting call fails now, the next one restarts it.
+                // The server is gone: every waiting call fails now.
                 a.store(false, Ordering::Release);
                 let error = crashed(format!("the prover server exited: {}", said(&stderr_tail)));
                 for (id, waiter) in p.lock().unwrap().drain() {
@@ -116,6 +120,7 @@ impl ProverProcess {
                         error: (&error).into(),
                     });
                 }
+                on_exit();
             })
             .map_err(|e| io_error("cannot start a reader thread", e))?;
         Ok(ProverProcess {
@@ -132,7 +137,7 @@ impl ProverProcess {
         self.alive.load(Ordering::Acquire)
     }
 
-    /// Run `work` in a child of the server; `cancel` kills the child and returns ABORTED at once.
+    /// Run `work` in a worker of the server; `cancel` kills the worker and returns ABORTED at once.
     pub fn prove(&self, work: Work, cancel: &CancelFlag) -> Result<Vec<u8>> {
         cancel.check()?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -196,44 +201,92 @@ impl Drop for ProverProcess {
     }
 }
 
-/// A prover server started on demand: setup (or the first proof) starts it; after the server itself
-/// crashes, the next call starts another, which pays the setup again.
+/// A prover server started on demand: setup (or the first work) starts it. A server that dies
+/// (a crash, out of memory, an operator's SIGKILL) fails the work in flight and is started again
+/// at once, off every call's path; a call that comes during that restart waits for its setup.
 pub struct Server {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     path: PathBuf,
     init: Request,
     process: Mutex<Option<Arc<ProverProcess>>>,
+    /// Set by `shutdown`: no restart after it.
+    stopped: AtomicBool,
+    /// Counts the servers started, so a restart is done once per death.
+    started: AtomicU64,
 }
 
 impl Server {
     pub fn new(path: PathBuf, init: Request) -> Self {
         Server {
-            path,
-            init,
-            process: Mutex::new(None),
+            inner: Arc::new(Inner {
+                path,
+                init,
+                process: Mutex::new(None),
+                stopped: AtomicBool::new(false),
+                started: AtomicU64::new(0),
+            }),
         }
     }
 
     /// The running server, started (with its setup) if it is not running.
     pub fn process(&self) -> Result<Arc<ProverProcess>> {
-        let mut slot = self.process.lock().unwrap();
+        self.inner.stopped.store(false, Ordering::Release);
+        Inner::process(&self.inner)
+    }
+
+    /// Whether a server was started (it may be restarting: the next call waits for it).
+    pub fn is_started(&self) -> bool {
+        self.inner.process.lock().unwrap().is_some()
+    }
+
+    /// How many servers were started (restarts included).
+    pub fn starts(&self) -> u64 {
+        self.inner.started.load(Ordering::Acquire)
+    }
+
+    /// Stop the server and any work in flight.
+    pub fn shutdown(&self) {
+        self.inner.stopped.store(true, Ordering::Release);
+        if let Some(p) = self.inner.process.lock().unwrap().take() {
+            p.stop();
+        }
+    }
+}
+
+impl Inner {
+    fn process(inner: &Arc<Inner>) -> Result<Arc<ProverProcess>> {
+        let mut slot = inner.process.lock().unwrap();
         if let Some(p) = slot.as_ref().filter(|p| p.is_alive()) {
             return Ok(p.clone());
         }
-        let p = Arc::new(ProverProcess::start(&self.path, self.init.clone())?);
+        let generation = inner.started.fetch_add(1, Ordering::AcqRel) + 1;
+        let weak = Arc::downgrade(inner);
+        let on_exit: OnExit = Box::new(move || Inner::restart(weak, generation));
+        let p = Arc::new(ProverProcess::start(&inner.path, inner.init.clone(), on_exit)?);
         *slot = Some(p.clone());
         Ok(p)
     }
 
-    /// Whether a server was started (it may have died since: the next call restarts it).
-    pub fn is_started(&self) -> bool {
-        self.process.lock().unwrap().is_some()
-    }
-
-    /// Stop the server and any proof in flight.
-    pub fn shutdown(&self) {
-        if let Some(p) = self.process.lock().unwrap().take() {
-            p.stop();
+    /// After server `generation` exited: start the next one, unless it was stopped on purpose or
+    /// a call has already started another.
+    fn restart(weak: Weak<Inner>, generation: u64) {
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.stopped.load(Ordering::Acquire) || inner.started.load(Ordering::Acquire) != generation {
+            return;
         }
+        let _ = std::thread::Builder::new()
+            .name("leanagg-prover-restart".into())
+            .spawn(move || {
+                // A failed restart leaves the slot empty-handed: the next call tries again.
+                if Inner::process(&inner).is_ok() && inner.stopped.load(Ordering::Acquire) {
+                    if let Some(p) = inner.process.lock().unwrap().take() {
+                        p.stop();
+                    }
+                }
+            });
     }
 }
 

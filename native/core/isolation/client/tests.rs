@@ -35,11 +35,15 @@ fn init() -> Request {
 
 /// A client connected to a fake server that has said `first` (the setup's outcome).
 fn connect(first: &[u8]) -> (Result<ProverProcess>, FakeServer) {
+    connect_then(first, Box::new(|| {}))
+}
+
+fn connect_then(first: &[u8], on_exit: OnExit) -> (Result<ProverProcess>, FakeServer) {
     let (requests, client_in) = pipe().unwrap();
     let (client_out, mut responses) = pipe().unwrap();
     let (client_err, stderr) = pipe().unwrap();
     responses.write_all(first).unwrap();
-    let client = ProverProcess::connect(Box::new(client_in), client_out, client_err, None, init());
+    let client = ProverProcess::connect(Box::new(client_in), client_out, client_err, None, init(), on_exit);
     let server = FakeServer {
         requests,
         responses: Some(responses),
@@ -178,7 +182,8 @@ fn a_cancel_returns_aborted_at_once_and_asks_the_server_to_kill_the_proof() {
 
 #[test]
 fn a_server_that_exits_fails_the_waiting_call_and_every_later_one() {
-    let (client, mut server) = connect(&ready());
+    let (exited, exit_seen) = mpsc::channel();
+    let (client, mut server) = connect_then(&ready(), Box::new(move || exited.send(()).unwrap()));
     let client = Arc::new(client.unwrap());
     server.next();
     let c = client.clone();
@@ -192,6 +197,8 @@ fn a_server_that_exits_fails_the_waiting_call_and_every_later_one() {
     assert_eq!(e.code, ErrorCode::ProverCrashed);
     assert!(e.detail.starts_with("the prover server exited"), "{}", e.detail);
     assert!(!client.is_alive());
+    // Once every waiting call has failed, its owner learns the server is gone (to restart it).
+    exit_seen.recv_timeout(Duration::from_secs(10)).unwrap();
     let e = client.prove(work(), &CancelFlag::default()).err().unwrap();
     assert_eq!(
         (e.code, e.detail.as_str()),
