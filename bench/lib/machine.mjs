@@ -75,3 +75,19 @@ export function descendants(pid = process.pid) {
   for (let level = childrenOf(pid); level.length; level = level.flatMap((p) => childrenOf(p))) out.push(...level)
   return out
 }
+
+/**
+ * Proportional set size of a process in bytes (/proc/<pid>/smaps_rollup): a page shared by n
+ * processes counts 1/n in each, so sums over processes count copy-on-write pages once, as the
+ * kernel does. 0 once the process is gone (or without /proc).
+ */
+export function pss(pid = process.pid) {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024
+  } catch {
+    return 0
+  }
+}
+
+/** PSS of a process and every process below it (with isolation: the prover server and its workers). */
+export const treePss = (pid = process.pid) => [pid, ...descendants(pid)].reduce((sum, p) => sum + pss(p), 0)

@@ -115,11 +115,11 @@ export function setupTable(r) {
     .map((side) =>
       s[side].skipped
         ? [names[side], '–', '–', '–', s[side].skipped]
-        : [names[side], range(s[side].setupMs), mb(s[side].rssKb.median), mb(s[side].rssBeforeKb.median), ''],
+        : [names[side], range(s[side].setupMs), s[side].pssKb?.n ? mb(s[side].pssKb.median) : '–', mb(s[side].rssBeforeKb.median), ''],
     )
-  return `${table(['side', 'cold setup ms', 'RSS after setup MB', 'RSS before setup MB', 'note'], rows)}
+  return `${table(['side', 'cold setup ms', 'PSS after setup MB', 'RSS before setup MB', 'note'], rows)}
 
-${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new Prover()\` + \`setup()\` in Node${s.leanagg.serverRssKb?.median ? ` (RSS: the Node process and its prover server, which holds the setup state: ${mb(s.leanagg.serverRssKb.median)} MB of it)` : ''}; native: \`setup_prover()\`.`
+${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new Prover()\` + \`setup()\` in Node (PSS summed over the Node process, its prover server and the server's worker); native: \`setup_prover()\`. Memory over a node's life: \`npm run bench:memory\`.`
 }
 
 export function report(r) {

@@ -1,6 +1,7 @@
 // The setup section: each side set up in fresh processes, in rotating order.
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
+import { pss } from '../lib/machine.mjs'
 import { NativeBench, nativeBinPath } from '../lib/native.mjs'
 import { summary } from '../lib/stats.mjs'
 import { rotate } from './rounds.mjs'
@@ -22,8 +23,9 @@ export async function setupSection(ctx) {
   const probeNative = async (runOn) => {
     const nb = await NativeBench.start(nativeBinPath(root), config.threads, runOn)
     const r = await nb.request('setup')
+    const pssKb = Math.round(pss(nb.pid) / 1024)
     await nb.close()
-    return { setupMs: r.setupMs, rssBeforeKb: nb.info.rssKb, rssKb: r.rssKb, peakRssKb: r.peakRssKb }
+    return { setupMs: r.setupMs, rssBeforeKb: nb.info.rssKb, rssKb: r.rssKb, pssKb, peakRssKb: r.peakRssKb }
   }
   const sides = ['leanagg', ...(useNative ? config.nativeModes : [])]
   const runs = Object.fromEntries(sides.map((x) => [x, []]))
@@ -36,6 +38,7 @@ export async function setupSection(ctx) {
   const sum = (xs) => ({
     setupMs: summary(xs.map((x) => x.setupMs)),
     rssKb: summary(xs.map((x) => x.rssKb)),
+    pssKb: summary(xs.map((x) => x.pssKb)),
     serverRssKb: summary(xs.map((x) => x.serverRssKb ?? 0)),
     rssBeforeKb: summary(xs.map((x) => x.rssBeforeKb)),
     peakRssKb: summary(xs.map((x) => x.peakRssKb)),
