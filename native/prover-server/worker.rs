@@ -138,6 +138,9 @@ fn serve_proofs(backend: &dyn Backend, limits: &Limits, work_read: RawFd, result
     let mut input = ManuallyDrop::new(unsafe { File::from_raw_fd(work_read) });
     let mut out = ManuallyDrop::new(unsafe { File::from_raw_fd(result_write) });
     answer_pipe::set(result_write);
+    // What the server freed after it forked (its setup pool's threads end asynchronously) is free
+    // heap here too: give it back before the first proof.
+    heap::release_free_memory();
     loop {
         if !readable_within(work_read, TRIM_AFTER_MS) {
             heap::release_free_memory();
