@@ -143,7 +143,9 @@ for (const n of flags['cancel-sizes'].split(',').map(Number)) {
 
 const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]
 process.stdout.write(`backend ${flags.backend}, ${rounds} rounds, ${cpu}\n`)
-process.stdout.write(`setup: in-process ${Math.round(setupIn)} ms, isolated ${Math.round(setupIso)} ms (the server's setup, beside the host's verifier setup)\n`)
+process.stdout.write(
+  `setup: in-process ${Math.round(setupIn)} ms, isolated ${Math.round(setupIso)} ms (the server's setup, beside the host's verifier setup)\n`,
+)
 console.table(rows)
 console.table(cancels)
 process.stdout.write(

@@ -73,7 +73,12 @@ const b64 = (u8) => Buffer.from(u8).toString('base64')
 const inputsFile = path.join(scratch, 'inputs.json')
 writeFileSync(
   inputsFile,
-  JSON.stringify({ message: b64(MESSAGE), slot: SLOT, sizes, signatures: signatures.map((s) => ({ publicKey: b64(s.publicKey), signature: b64(s.signature) })) }),
+  JSON.stringify({
+    message: b64(MESSAGE),
+    slot: SLOT,
+    sizes,
+    signatures: signatures.map((s) => ({ publicKey: b64(s.publicKey), signature: b64(s.signature) })),
+  }),
 )
 
 /** One fresh leanagg node: PSS after setup, at peak per size, idle after the proofs. */
@@ -152,7 +157,11 @@ const sides = await Promise.all(
 // A merged aggregate needs aggregates of different messages.
 const message2 = MESSAGE.map((x) => x ^ 0xff)
 const key = await inProcess.generateKey(new Uint8Array(32).fill(3), 0, 15)
-const lone = await isolated.aggregate({ message: message2, slot: SLOT, signatures: [{ publicKey: key.publicKey, signature: await inProcess.sign(key, message2, SLOT) }] })
+const lone = await isolated.aggregate({
+  message: message2,
+  slot: SLOT,
+  signatures: [{ publicKey: key.publicKey, signature: await inProcess.sign(key, message2, SLOT) }],
+})
 const merged = await isolated.merge([aggregate, lone])
 const mergedBytes = merged.toBytes()
 for (const side of sides) side.merged = await side.prover.mergedFromBytes(mergedBytes)
@@ -194,12 +203,26 @@ const ratio = (a, b) => (a && b ? (a / b).toFixed(3) : '-')
 console.log(`${machineLine(result.machine)}; backend ${flags.backend}, ${rounds} rounds, PSS medians (MB)`)
 console.table([
   { phase: 'after setup', leanagg: mb(l.setup), native: mb(n.setup), 'leanagg / native after setup': ratio(l.setup, n.setup), target: '≤ 1.10' },
-  { phase: `idle (${idleMs} ms after the proofs)`, leanagg: mb(l.idle), native: mb(n.idle), 'leanagg / native after setup': ratio(l.idle, n.setup), target: '≤ 1.10' },
-  ...sizes.map((s) => ({ phase: `peak, ${s} signatures`, leanagg: mb(l.peak[s]), native: mb(n.peak[s]), 'leanagg / native at the same size': ratio(l.peak[s], n.peak[s]), target: '≤ 1.10' })),
+  {
+    phase: `idle (${idleMs} ms after the proofs)`,
+    leanagg: mb(l.idle),
+    native: mb(n.idle),
+    'leanagg / native after setup': ratio(l.idle, n.setup),
+    target: '≤ 1.10',
+  },
+  ...sizes.map((s) => ({
+    phase: `peak, ${s} signatures`,
+    leanagg: mb(l.peak[s]),
+    native: mb(n.peak[s]),
+    'leanagg / native at the same size': ratio(l.peak[s], n.peak[s]),
+    target: '≤ 1.10',
+  })),
 ])
 const part = (list, key) => ['host', 'server', 'workers'].map((k) => `${k} ${mb(med(list, (x) => x[key]?.[k]))}`).join(', ')
 if (runs.leanagg.length) {
-  console.log(`leanagg after setup: ${part(runs.leanagg, 'setupParts')} MB; idle: ${part(runs.leanagg, 'idleParts')} MB (workers: ${runs.leanagg.map((x) => x.idleParts?.workerCount).join(', ')})`)
+  console.log(
+    `leanagg after setup: ${part(runs.leanagg, 'setupParts')} MB; idle: ${part(runs.leanagg, 'idleParts')} MB (workers: ${runs.leanagg.map((x) => x.idleParts?.workerCount).join(', ')})`,
+  )
 }
 console.log(`verification, ${verifyRounds} calls a side, alternating (ms)`)
 console.table(

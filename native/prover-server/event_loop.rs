@@ -66,7 +66,11 @@ pub fn run(stdin: &mut File, backend: Arc<dyn Backend>, limits: &Limits) -> io::
             if workers.is_empty() {
                 workers.push(Worker::fork(&backend, limits)?);
             } else {
-                workers.iter_mut().filter(|w| w.is_idle()).skip(1).for_each(Worker::retire);
+                workers
+                    .iter_mut()
+                    .filter(|w| w.is_idle())
+                    .skip(1)
+                    .for_each(Worker::retire);
             }
             continue;
         }

@@ -145,7 +145,9 @@ fn serve_proofs(backend: &dyn Backend, limits: &Limits, work_read: RawFd, result
         if !readable_within(work_read, TRIM_AFTER_MS) {
             heap::release_free_memory();
         }
-        let Ok(Some(work)) = protocol::read_frame::<Work>(&mut *input) else { break };
+        let Ok(Some(work)) = protocol::read_frame::<Work>(&mut *input) else {
+            break;
+        };
         let outcome = pool
             .clone()
             .and_then(|_| ops::run("prove", || work::prove(backend, work)))

@@ -57,7 +57,11 @@ fn wrong_claim(what: &str) -> LeanAggError {
 impl IsolatedProver {
     /// `codec` and `verifier`: the host's own backend.
     pub fn new(codec: Arc<dyn Codec>, verifier: Arc<dyn Verifier>, remote: Box<dyn Remote>) -> Self {
-        IsolatedProver { codec, verifier, remote }
+        IsolatedProver {
+            codec,
+            verifier,
+            remote,
+        }
     }
 
     /// Stop the server and any proof in flight (close()).
