@@ -168,7 +168,7 @@ for (const side of sides) side.merged = await side.prover.mergedFromBytes(merged
 
 const ops = {
   verifyAggregate: (s) => s.prover.verifyAggregate(s.a),
-  'batchVerify (8)': (s) => s.prover.batchVerify(Array.from({ length: 8 }, (_, i) => ({ aggregate: i % 2 ? s.b : s.a }))),
+  'batchVerify (8)': (s) => s.prover.batchVerify(Array.from({ length: 8 }, (_, i) => ({ kind: 'aggregate', aggregate: i % 2 ? s.b : s.a }))),
   verifyMerged: (s) => s.prover.verifyMerged(s.merged),
   aggregateFromBytes: (s) => s.prover.aggregateFromBytes(bytes),
 }

@@ -204,7 +204,7 @@ describe.runIf(LINUX)('a prover server that dies', () => {
     const aggregate = await prover.aggregate(await group(message(4)))
     const pid = await server()
     const copies = REAL ? 32 : 1
-    const verdicts = prover.batchVerify(Array.from({ length: copies }, () => ({ aggregate })))
+    const verdicts = prover.batchVerify(Array.from({ length: copies }, () => ({ kind: 'aggregate' as const, aggregate })))
     process.kill(pid, 'SIGKILL')
     expect((await verdicts).map((v) => v.valid)).toEqual(Array(copies).fill(true))
     await restarted(pid)
