@@ -119,7 +119,7 @@ export function setupTable(r) {
     )
   return `${table(['side', 'cold setup ms', 'PSS after setup MB', 'RSS before setup MB', 'note'], rows)}
 
-${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new Prover()\` + \`setup()\` in Node (PSS summed over the Node process, its prover server and the server's worker); native: \`setup_prover()\`. Memory over a node's life: \`npm run bench:memory\`.`
+${s.rounds} rounds, each side in a fresh process, order rotating. leanagg: \`new Prover()\` + \`setup()\` in Node (PSS summed over the Node process, its prover server and the server's worker, the moment \`setup()\` resolves, while that worker starts and before it gives back what it inherited free); native: \`setup_prover()\`. Memory over a node's life, measured once it is steady: \`npm run bench:memory\`.`
 }
 
 export function report(r) {
