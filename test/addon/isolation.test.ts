@@ -198,6 +198,20 @@ describe.runIf(LINUX)('a prover server that dies', () => {
     expect(await prover.verifyAggregate(after)).toBe(true)
   }, 120_000)
 
+  it('closed while it restarts: close() does not wait for the new server, which stops once started', async () => {
+    // The simulated server's setup takes 3 s: the restart is still setting up when close() comes.
+    const { prover } = await isolated({ setupMs: 3_000 })
+    const pid = await server()
+    process.kill(pid, 'SIGKILL')
+    await until(() => childrenOf(process.pid).some((c) => c !== pid && alive(c)))
+    const next = childrenOf(process.pid).find((c) => c !== pid && alive(c))!
+    await prover.close()
+    // close() came back while the new server was still in its setup (it used to wait for it) ...
+    expect(alive(next)).toBe(true)
+    // ... and that server is stopped once its start is done: nothing is left running.
+    await until(() => !alive(next))
+  }, 60_000)
+
   it('killed mid-verification: verification (in the host) goes on untouched, and the server comes back', async () => {
     // Simulated: one verification takes 2 s. Real: 32 of them in one batch, about a second.
     const { prover, group } = await isolated({ verifyMs: 2_000 })

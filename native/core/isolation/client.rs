@@ -204,6 +204,8 @@ impl Drop for ProverProcess {
 /// A prover server started on demand: setup (or the first work) starts it. A server that dies
 /// (a crash, out of memory, an operator's SIGKILL) fails the work in flight and is started again
 /// at once, off every call's path; a call that comes during that restart waits for its setup.
+/// `shutdown` never waits for a start (it runs on the JS thread): a start it interrupts stops the
+/// server it started.
 pub struct Server {
     inner: Arc<Inner>,
 }
@@ -211,7 +213,10 @@ pub struct Server {
 struct Inner {
     path: PathBuf,
     init: Request,
+    /// The server, held only briefly: never while one starts.
     process: Mutex<Option<Arc<ProverProcess>>>,
+    /// One start at a time; a call that waited for another's start uses that server.
+    starting: Mutex<()>,
     /// Set by `shutdown`: no restart after it.
     stopped: AtomicBool,
     /// Counts the servers started, so a restart is done once per death.
@@ -225,6 +230,7 @@ impl Server {
                 path,
                 init,
                 process: Mutex::new(None),
+                starting: Mutex::new(()),
                 stopped: AtomicBool::new(false),
                 started: AtomicU64::new(0),
             }),
@@ -242,36 +248,46 @@ impl Server {
         self.inner.process.lock().unwrap().is_some()
     }
 
-    /// How many servers were started (restarts included).
-    pub fn starts(&self) -> u64 {
-        self.inner.started.load(Ordering::Acquire)
-    }
-
     /// Stop the server and any work in flight.
     pub fn shutdown(&self) {
         self.inner.stopped.store(true, Ordering::Release);
-        if let Some(p) = self.inner.process.lock().unwrap().take() {
+        let running = self.inner.process.lock().unwrap().take();
+        if let Some(p) = running {
             p.stop();
         }
     }
 }
 
 impl Inner {
+    fn running(&self) -> Option<Arc<ProverProcess>> {
+        self.process.lock().unwrap().as_ref().filter(|p| p.is_alive()).cloned()
+    }
+
     fn process(inner: &Arc<Inner>) -> Result<Arc<ProverProcess>> {
-        let mut slot = inner.process.lock().unwrap();
-        if let Some(p) = slot.as_ref().filter(|p| p.is_alive()) {
-            return Ok(p.clone());
+        if let Some(p) = inner.running() {
+            return Ok(p);
+        }
+        let _one_start = inner.starting.lock().unwrap();
+        if let Some(p) = inner.running() {
+            return Ok(p);
         }
         let generation = inner.started.fetch_add(1, Ordering::AcqRel) + 1;
         let weak = Arc::downgrade(inner);
         let on_exit: OnExit = Box::new(move || Inner::restart(weak, generation));
         let p = Arc::new(ProverProcess::start(&inner.path, inner.init.clone(), on_exit)?);
+        let mut slot = inner.process.lock().unwrap();
+        // `shutdown` came while this one started: it is stopped, not kept.
+        if inner.stopped.load(Ordering::Acquire) {
+            drop(slot);
+            p.stop();
+            return Err(crashed("the prover server was stopped"));
+        }
         *slot = Some(p.clone());
         Ok(p)
     }
 
     /// After server `generation` exited: start the next one, unless it was stopped on purpose or
-    /// a call has already started another.
+    /// a call has already started another. A failed restart leaves the next call to try again.
     fn restart(weak: Weak<Inner>, generation: u64) {
         let Some(inner) = weak.upgrade() else { return };
         if inner.stopped.load(Ordering::Acquire) || inner.started.load(Ordering::Acquire) != generation {
@@ -279,14 +295,7 @@ impl Inner {
         }
         let _ = std::thread::Builder::new()
             .name("leanagg-prover-restart".into())
-            .spawn(move || {
-                // A failed restart leaves the slot empty-handed: the next call tries again.
-                if Inner::process(&inner).is_ok() && inner.stopped.load(Ordering::Acquire) {
-                    if let Some(p) = inner.process.lock().unwrap().take() {
-                        p.stop();
-                    }
-                }
-            });
+            .spawn(move || drop(Inner::process(&inner)));
     }
 }
 
