@@ -22,10 +22,28 @@ const alive = (pid: number) => {
   }
 }
 
-/** The process proving now: the server hands the work to its spare and forks no other meanwhile. */
-async function provingProcess(): Promise<number> {
-  await until(() => proverProcesses().length === 1)
-  return proverProcesses()[0]!
+/** CPU time (ticks) of a process, from /proc/<pid>/stat; 0 once it is gone. */
+function ticks(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return Number(f[11]) + Number(f[12])
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * The process proving now (`burnCpu`): the prover process that has used CPU since this was called.
+ * A proof counted as running may not have reached a worker yet; only its CPU use says it has.
+ */
+async function provingProcess(under = proverProcesses): Promise<number> {
+  const before = new Map(under().map((w) => [w, ticks(w)]))
+  let busy: number | undefined
+  await until(() => {
+    busy = under().find((w) => ticks(w) >= (before.get(w) ?? 0) + 3)
+    return busy !== undefined
+  })
+  return busy!
 }
 
 const open: Prover[] = []
@@ -164,22 +182,6 @@ describe.runIf(LINUX)('a prover server that dies', () => {
     return childrenOf(process.pid)[0]!
   }
 
-  /** CPU time (ticks) of a process, from /proc/<pid>/stat; 0 once it is gone. */
-  function ticks(pid: number): number {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-      return Number(f[11]) + Number(f[12])
-    } catch {
-      return 0
-    }
-  }
-
-  /** Until one of the server's workers is at work: it has used CPU since this was called. */
-  async function working(server: number): Promise<void> {
-    const before = new Map(childrenOf(server).map((w) => [w, ticks(w)]))
-    await until(() => childrenOf(server).some((w) => ticks(w) >= (before.get(w) ?? 0) + 3))
-  }
-
   async function restarted(dead: number): Promise<number> {
     await until(() => childrenOf(process.pid).length === 1 && childrenOf(process.pid)[0] !== dead)
     return server()
@@ -189,7 +191,7 @@ describe.runIf(LINUX)('a prover server that dies', () => {
     const { prover, group } = await isolated({ proveBaseMs: 5_000, burnCpu: true })
     const pid = await server()
     const proof = prover.aggregate(await group(message(1)))
-    await working(pid)
+    await provingProcess(() => childrenOf(pid))
     process.kill(pid, 'SIGKILL')
     await rejectsWith(proof, 'PROVER_CRASHED')
     await restarted(pid)
