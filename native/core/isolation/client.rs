@@ -1,7 +1,7 @@
 //! The addon's side of a prover server: start it, wait for its setup, send proofs, and stop a
-//! proof by asking the server to kill its worker. A reader thread hands
-//! each answer to the call waiting for it; a call waits on a channel, checking its cancel flag
-//! every millisecond. A server that dies is started again at once (`Server`).
+//! proof by asking the server to kill its worker. A reader thread hands each answer to the call
+//! waiting for it; a call waits on a channel, checking its cancel flag every millisecond. A server
+//! that dies is started again at once (`Server`).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -204,8 +204,8 @@ impl Drop for ProverProcess {
 /// A prover server started on demand: setup (or the first work) starts it. A server that dies
 /// (a crash, out of memory, an operator's SIGKILL) fails the work in flight and is started again
 /// at once, off every call's path; a call that comes during that restart waits for its setup.
-/// `shutdown` never waits for a start (it runs on the JS thread): a start it interrupts stops the
-/// server it started.
+/// `shutdown` is final (close()), and never waits for a start (it runs on the JS thread): a start
+/// it interrupts stops the server it started, and no call starts one after it.
 pub struct Server {
     inner: Arc<Inner>,
 }
@@ -217,7 +217,7 @@ struct Inner {
     process: Mutex<Option<Arc<ProverProcess>>>,
     /// One start at a time; a call that waited for another's start uses that server.
     starting: Mutex<()>,
-    /// Set by `shutdown`: no restart after it.
+    /// Set by `shutdown`: no start after it.
     stopped: AtomicBool,
     /// Counts the servers started, so a restart is done once per death.
     started: AtomicU64,
@@ -239,7 +239,6 @@ impl Server {
 
     /// The running server, started (with its setup) if it is not running.
     pub fn process(&self) -> Result<Arc<ProverProcess>> {
-        self.inner.stopped.store(false, Ordering::Release);
         Inner::process(&self.inner)
     }
 
@@ -248,7 +247,8 @@ impl Server {
         self.inner.process.lock().unwrap().is_some()
     }
 
-    /// Stop the server and any work in flight.
+    /// Stop the server and any work in flight, for good: a call still on its way (a proof whose
+    /// checks ran past close()) fails instead of starting another server.
     pub fn shutdown(&self) {
         self.inner.stopped.store(true, Ordering::Release);
         let running = self.inner.process.lock().unwrap().take();
@@ -271,6 +271,9 @@ impl Inner {
         if let Some(p) = inner.running() {
             return Ok(p);
         }
+        if inner.stopped.load(Ordering::Acquire) {
+            return Err(stopped());
+        }
         let generation = inner.started.fetch_add(1, Ordering::AcqRel) + 1;
         let weak = Arc::downgrade(inner);
         let on_exit: OnExit = Box::new(move || Inner::restart(weak, generation));
@@ -280,7 +283,7 @@ impl Inner {
         if inner.stopped.load(Ordering::Acquire) {
             drop(slot);
             p.stop();
-            return Err(crashed("the prover server was stopped"));
+            return Err(stopped());
         }
         *slot = Some(p.clone());
         Ok(p)
@@ -297,6 +300,10 @@ impl Inner {
             .name("leanagg-prover-restart".into())
             .spawn(move || drop(Inner::process(&inner)));
     }
+}
+
+fn stopped() -> crate::error::LeanAggError {
+    crashed("the prover server was stopped")
 }
 
 impl Drop for Server {

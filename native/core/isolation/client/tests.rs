@@ -217,3 +217,17 @@ fn a_stopped_client_sends_nothing_more() {
     let e = client.send(&Request::Cancel { id: 1 }).err().unwrap();
     assert_eq!(e.detail, "the prover server was stopped");
 }
+
+#[test]
+fn a_server_shut_down_is_never_started_again() {
+    // No process is started: a stopped server refuses before it would look for its executable.
+    let server = Server::new(PathBuf::from("/nonexistent/leanagg-prover"), init());
+    assert_eq!(server.process().err().unwrap().code, ErrorCode::BackendUnavailable);
+    server.shutdown();
+    let e = server.process().err().unwrap();
+    assert_eq!(
+        (e.code, e.detail.as_str()),
+        (ErrorCode::ProverCrashed, "the prover server was stopped")
+    );
+    assert!(!server.is_started());
+}
